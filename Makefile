@@ -1,0 +1,20 @@
+GO ?= go
+
+.PHONY: build test check bench
+
+build:
+	$(GO) build -o bin/folio-server ./hosts/server/cmd/folio-server
+
+test:
+	$(GO) test ./...
+
+check:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1)
+	$(GO) vet ./...
+	cp go.mod /tmp/folio-go.mod.bak; cp go.sum /tmp/folio-go.sum.bak
+	$(GO) mod tidy
+	@git diff --exit-code go.mod go.sum || (echo "go mod tidy changed go.mod/go.sum"; cp /tmp/folio-go.mod.bak go.mod; cp /tmp/folio-go.sum.bak go.sum; exit 1)
+	GOOS=wasip1 GOARCH=wasm $(GO) build ./core/...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./hosts/native/

@@ -1,0 +1,324 @@
+// Package core is Folio's command engine: Redis's commands over an abstract
+// page store (package store). It is pure: no files, sockets, goroutines or
+// clocks of its own. Hosts pass the clock and a random seed, serialize calls
+// into an Engine, and do all waiting and sending.
+package core
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/foliodb/folio/core/resp"
+	"github.com/foliodb/folio/core/store"
+)
+
+// LayoutVersion names the layout of keys and pages this engine reads and
+// writes. A store holding another layout is refused, never rewritten.
+const LayoutVersion = "folio-layout-1"
+
+// ErrLayout is returned by New for a store written in an unknown layout.
+var ErrLayout = errors.New("core: the store holds an unknown layout version")
+
+// Options configure an Engine.
+type Options struct {
+	// Now is the clock. Required: core never reads the system clock.
+	Now func() time.Time
+	// Seed seeds the engine's random numbers (RANDOMKEY, SPOP, ...).
+	Seed uint64
+	// Databases is the number of logical databases (default 16).
+	Databases int
+	// RequirePass, when set, makes every session authenticate first.
+	RequirePass string
+}
+
+// Engine runs commands against one store. It is not safe for concurrent
+// use: hosts serialize calls, as Redis serializes commands.
+type Engine struct {
+	st     store.Store
+	now    func() time.Time
+	rng    *rand.Rand
+	ndb    int
+	dbmap  []uint32
+	extVer uint64
+	hasExt bool
+
+	nextClientID int64
+	sessions     map[int64]*Session
+	config       map[string]string
+	requirePass  string
+
+	// Figures for INFO.
+	Stats Stats
+
+	// Hooks a host may set.
+	InfoHook func(section string) string // extra INFO text (clients, memory...)
+	// ConfigHook is called for CONFIG SET of a parameter the engine does not
+	// own; it returns false when the host does not know it either.
+	ConfigHook func(name, value string) (known bool, err error)
+}
+
+// Stats are counters kept by the engine.
+type Stats struct {
+	Commands     int64
+	KeyspaceHits int64
+	KeyspaceMiss int64
+	ExpiredKeys  int64
+	StartedAt    time.Time
+}
+
+// New opens an engine over st, writing the layout version into an empty
+// store and refusing a store with another one.
+func New(st store.Store, opt Options) (*Engine, error) {
+	if opt.Now == nil {
+		return nil, errors.New("core: Options.Now is required")
+	}
+	if opt.Databases <= 0 {
+		opt.Databases = 16
+	}
+	e := &Engine{
+		st:          st,
+		now:         opt.Now,
+		rng:         rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15)),
+		ndb:         opt.Databases,
+		sessions:    map[int64]*Session{},
+		config:      defaultConfig(),
+		requirePass: opt.RequirePass,
+	}
+	e.config["databases"] = fmt.Sprint(opt.Databases)
+	e.config["requirepass"] = opt.RequirePass
+	e.Stats.StartedAt = opt.Now()
+	_, e.hasExt = st.(store.Changes)
+	tx, err := st.Begin(true)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	v, ok, err := tx.Get(metaKey("layout"))
+	if err != nil {
+		return nil, err
+	}
+	if ok && string(v) != LayoutVersion {
+		return nil, fmt.Errorf("%w: %q (this build reads %q)", ErrLayout, v, LayoutVersion)
+	}
+	if !ok {
+		if err := tx.Put(metaKey("layout"), []byte(LayoutVersion)); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.loadDBMap(tx); err != nil {
+		return nil, err
+	}
+	return e, tx.Commit()
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() store.Store { return e.st }
+
+// Now returns the engine's clock reading.
+func (e *Engine) Now() time.Time { return e.now() }
+
+// Session is one client's state: selected database, protocol, MULTI queue,
+// watched keys, subscriptions, name.
+type Session struct {
+	ID       int64
+	DB       int
+	Proto    int
+	Name     string
+	LibName  string
+	LibVer   string
+	Authed   bool
+	Addr     string // set by the host, shown in CLIENT LIST/INFO
+	LAddr    string
+	Created  time.Time
+	LastCmd  string
+	LastUsed time.Time
+	// Host-owned flags for CLIENT LIST.
+	NoEvict bool
+	NoTouch bool
+
+	multi     *multiState
+	watches   []watch
+	eng       *Engine
+	closed    bool
+	killed    bool
+	Host      any // anything the host wants to keep with the session
+}
+
+// NewSession registers a client session.
+func (e *Engine) NewSession() *Session {
+	e.nextClientID++
+	s := &Session{ID: e.nextClientID, Proto: 2, eng: e, Created: e.now(), Authed: e.requirePass == ""}
+	e.sessions[s.ID] = s
+	return s
+}
+
+// CloseSession forgets a session: its subscriptions, watches and blocked
+// state go with it.
+func (e *Engine) CloseSession(s *Session) {
+	s.closed = true
+	delete(e.sessions, s.ID)
+}
+
+// Sessions returns the live sessions (for CLIENT LIST in hosts).
+func (e *Engine) Sessions() map[int64]*Session { return e.sessions }
+
+// Outcome tells the host what to do after a command.
+type Outcome struct {
+	// Close asks the host to close the connection after sending the reply
+	// (QUIT, CLIENT KILL of oneself).
+	Close bool
+}
+
+// Ctx is what a command handler sees.
+type Ctx struct {
+	E    *Engine
+	S    *Session
+	Args [][]byte
+	W    *resp.Writer
+	Cmd  *Command
+	Now  int64 // milliseconds since the epoch, fixed for the command
+
+	tx       store.Tx
+	writable bool
+	out      Outcome
+}
+
+// tx begins the command's transaction on first use.
+func (c *Ctx) Tx() (store.Tx, error) {
+	if c.tx != nil {
+		return c.tx, nil
+	}
+	tx, err := c.E.st.Begin(c.writable)
+	if err != nil {
+		return nil, err
+	}
+	if c.E.hasExt {
+		if err := c.E.refresh(tx); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+	}
+	c.tx = tx
+	return tx, nil
+}
+
+// Exec runs one command for s and appends its reply to w (w.Proto is set
+// from the session).
+func (e *Engine) Exec(s *Session, args [][]byte, w *resp.Writer) Outcome {
+	w.Proto = s.Proto
+	if len(args) == 0 {
+		return Outcome{}
+	}
+	e.Stats.Commands++
+	cmd := lookupCommand(args[0])
+	if cmd == nil {
+		w.Error(unknownCommand(args))
+		return Outcome{}
+	}
+	if cmd.Subs != nil && cmd.Handler == nil || cmd.Subs != nil && len(args) > 1 && cmd.Subs[strings.ToLower(string(args[1]))] != nil {
+		if len(args) < 2 {
+			w.Error(fmt.Sprintf(msgWrongArity, cmd.Name))
+			return Outcome{}
+		}
+		sub := cmd.Subs[strings.ToLower(string(args[1]))]
+		if sub == nil {
+			w.Error(fmt.Sprintf(msgUnknownSub, args[1], strings.ToUpper(cmd.Name)))
+			return Outcome{}
+		}
+		cmd = sub
+	}
+	if !checkArity(cmd.Arity, len(args)) {
+		w.Error(fmt.Sprintf(msgWrongArity, cmd.Name))
+		return Outcome{}
+	}
+	if !s.Authed && !cmd.Flags["no_auth"] {
+		w.Error(msgNoAuth)
+		return Outcome{}
+	}
+	if s.multi != nil && !isMultiControl(cmd.Name) {
+		s.multi.queue = append(s.multi.queue, cloneArgs(args))
+		w.Status("QUEUED")
+		return Outcome{}
+	}
+	return e.run(s, cmd, args, w)
+}
+
+func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Outcome {
+	s.LastCmd = cmd.Name
+	c := Ctx{E: e, S: s, Args: args, W: w, Cmd: cmd, writable: cmd.Write || cmd.Flags["may_replicate"], Now: e.now().UnixMilli()}
+	start := len(w.B)
+	err := cmd.Handler(&c)
+	if c.tx != nil {
+		if err == nil {
+			err = c.tx.Commit()
+		} else {
+			c.tx.Rollback()
+		}
+		c.tx = nil
+	}
+	if err != nil {
+		w.B = w.B[:start]
+		w.Error(storeError(err))
+	}
+	return c.out
+}
+
+func storeError(err error) string {
+	msg := strings.ReplaceAll(err.Error(), "\r", " ")
+	msg = strings.ReplaceAll(msg, "\n", " ")
+	return fmt.Sprintf(msgStoreFailed, msg)
+}
+
+func checkArity(arity, n int) bool {
+	if arity >= 0 {
+		return n == arity
+	}
+	return n >= -arity
+}
+
+func unknownCommand(args [][]byte) string {
+	var b strings.Builder
+	for _, a := range args[1:] {
+		if b.Len() >= 128 {
+			break
+		}
+		fmt.Fprintf(&b, "'%s' ", truncate(string(a), 128-b.Len()))
+	}
+	return fmt.Sprintf(msgUnknownCommand, truncate(string(args[0]), 128), b.String())
+}
+
+func truncate(s string, n int) string {
+	if n < 0 {
+		n = 0
+	}
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func cloneArgs(args [][]byte) [][]byte {
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		out[i] = append([]byte(nil), a...)
+	}
+	return out
+}
+
+// Do runs one command given as strings and returns its raw RESP reply; a
+// convenience for tests and tools.
+func (e *Engine) Do(s *Session, args ...string) []byte {
+	bs := make([][]byte, len(args))
+	for i, a := range args {
+		bs[i] = []byte(a)
+	}
+	var w resp.Writer
+	e.Exec(s, bs, &w)
+	return w.B
+}
+
+// Random returns the engine's random source.
+func (e *Engine) Random() *rand.Rand { return e.rng }

@@ -1,0 +1,49 @@
+// Package store is the seam between Folio's command engine and its storage:
+// an ordered, transactional map from byte keys to byte pages.
+//
+// The engine owns the layout of keys and pages; a store only keeps bytes in
+// key order and makes a transaction's writes all-or-nothing. Implementations
+// live in memstore (in core, the default for ":memory:" and tests), in
+// hosts/native/sqlitestore (a SQLite file) and behind the wasm ABI.
+package store
+
+import "errors"
+
+// ErrClosed is returned by Begin after Close.
+var ErrClosed = errors.New("store: closed")
+
+// Store is an ordered map of pages with transactions.
+//
+// The engine runs one transaction at a time per store; a store shared with
+// other processes isolates their transactions from this one.
+type Store interface {
+	// Begin starts a transaction. A read-only transaction (writable false)
+	// must not Put or Delete.
+	Begin(writable bool) (Tx, error)
+	Close() error
+}
+
+// Tx is one transaction. Slices returned by Get and passed to Scan's
+// callback are read-only and valid until the next Put, Delete, Commit or
+// Rollback on the same transaction. Put copies its arguments.
+type Tx interface {
+	// Get returns the page stored under key, or nil, false when there is none.
+	Get(key []byte) (page []byte, ok bool, err error)
+	Put(key, page []byte) error
+	Delete(key []byte) error
+	// Scan calls fn for every key in [start, end) in key order (descending
+	// when reverse is true) until fn returns false. A nil end means no upper
+	// bound. fn must not write through the transaction.
+	Scan(start, end []byte, reverse bool, fn func(key, page []byte) bool) error
+	Commit() error
+	Rollback() error
+}
+
+// Changes is implemented by stores that other processes may write to. The
+// engine keeps caches (the database map, the layout version) and drops them
+// when the counter moves. The counter is read inside a transaction.
+type Changes interface {
+	// ExternalVersion returns a number that changes whenever another
+	// connection or process committed a write since the last call.
+	ExternalVersion(tx Tx) (uint64, error)
+}
