@@ -139,12 +139,12 @@ type Session struct {
 	NoEvict bool
 	NoTouch bool
 
-	multi     *multiState
-	watches   []watch
-	eng       *Engine
-	closed    bool
-	killed    bool
-	Host      any // anything the host wants to keep with the session
+	multi   *multiState
+	watches []watch
+	eng     *Engine
+	closed  bool
+	killed  bool
+	Host    any // anything the host wants to keep with the session
 }
 
 // NewSession registers a client session.

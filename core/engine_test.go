@@ -19,7 +19,10 @@ func newEngine(t testing.TB) (*core.Engine, *core.Session) {
 
 func TestSmoke(t *testing.T) {
 	e, s := newEngine(t)
-	for _, tc := range []struct{ args []string; want string }{
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
 		{[]string{"PING"}, "+PONG\r\n"},
 		{[]string{"SET", "a", "1"}, "+OK\r\n"},
 		{[]string{"GET", "a"}, "$1\r\n1\r\n"},

@@ -114,7 +114,7 @@ func prefixEnd(p []byte) []byte {
 type Record struct {
 	Type     byte
 	Stamp    uint64
-	ExpireAt int64 // ms since the epoch, 0 for none
+	ExpireAt int64  // ms since the epoch, 0 for none
 	Value    []byte // strings
 	ID       uint64 // collections
 	Count    int64

@@ -14,12 +14,12 @@ func (e *ErrRequest) Error() string { return e.Msg }
 // RequestReader reads commands (RESP arrays of bulk strings, or inline
 // commands) with Redis's limits.
 type RequestReader struct {
-	r          *bufio.Reader
-	MaxBulk    int64 // proto-max-bulk-len
-	MaxArgs    int64 // 1024*1024 in Redis
-	MaxInline  int   // 64 KiB in Redis
-	args       [][]byte
-	scratch    []byte
+	r         *bufio.Reader
+	MaxBulk   int64 // proto-max-bulk-len
+	MaxArgs   int64 // 1024*1024 in Redis
+	MaxInline int   // 64 KiB in Redis
+	args      [][]byte
+	scratch   []byte
 }
 
 // NewRequestReader returns a reader with Redis's default limits.
