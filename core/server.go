@@ -398,6 +398,7 @@ func cmdReset(c *Ctx) error {
 	s := c.S
 	s.multi = nil
 	s.watches = nil
+	c.E.dropSubscriptions(s)
 	s.DB = 0
 	s.Proto = 2
 	s.Name = ""
@@ -543,6 +544,12 @@ func (e *Engine) clientLine(s *Session, nowMS int64) string {
 	}
 	if s.multi != nil {
 		flags += "x"
+	}
+	if s.IsBlocked() {
+		flags += "b"
+	}
+	if s.subscribed() {
+		flags += "P"
 	}
 	if s.NoEvict {
 		flags += "e"
@@ -882,10 +889,19 @@ func defaultConfig() map[string]string {
 // seeding what they were started with (port, bind, maxclients...). It
 // does not call ConfigHook.
 func (e *Engine) SetConfig(name, value string) {
-	e.config[strings.ToLower(name)] = value
-	if name == "requirepass" {
+	name = strings.ToLower(name)
+	switch name {
+	case "requirepass":
 		e.requirePass = value
+	case "notify-keyspace-events":
+		flags, ok := parseNotifyFlags(value)
+		if !ok {
+			return
+		}
+		e.notifyFlags = flags
+		value, _ = normalizeNotify(value)
 	}
+	e.config[name] = value
 }
 
 // Config returns a parameter's value.
@@ -1185,7 +1201,7 @@ func (e *Engine) infoSection(c *Ctx, s string) (string, error) {
 		add("connected_clients", len(e.sessions))
 		add("cluster_connections", 0)
 		add("maxclients", e.config["maxclients"])
-		add("blocked_clients", 0)
+		add("blocked_clients", e.BlockedClients())
 		add("tracking_clients", 0)
 	case "memory":
 		b.WriteString("# Memory\r\n")

@@ -274,7 +274,7 @@ func TestSlowReader(t *testing.T) {
 // A MONITOR client that does not read is disconnected at the output
 // buffer limit.
 func TestMonitorOutputLimit(t *testing.T) {
-	s := foliotest.Run(t, foliotest.WithConfig(func(c *server.Config) { c.MonitorBufferLimit = 1 << 20 }))
+	s := foliotest.Run(t, foliotest.WithConfig(func(c *server.Config) { c.PushBufferLimit = 1 << 20 }))
 	mon := dial(t, s.Addr())
 	mon.send("MONITOR\r\n")
 	if got := mon.line(); got != "+OK\r\n" {
@@ -540,5 +540,96 @@ func TestProtocolErrorsMatchRedis(t *testing.T) {
 		if got != want {
 			t.Errorf("%.20q: redis %q folio %q", attack, want, got)
 		}
+	}
+}
+
+func TestPubSub(t *testing.T) {
+	for _, proto := range []int{2, 3} {
+		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
+			s := foliotest.Run(t)
+			ctx := context.Background()
+			sub := client(t, s, proto)
+			pub := client(t, s, proto)
+			ps := sub.Subscribe(ctx, "news")
+			defer ps.Close()
+			if _, err := ps.Receive(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := pub.Publish(ctx, "news", "hello").Result(); err != nil || n != 1 {
+				t.Fatalf("PUBLISH = %d, %v", n, err)
+			}
+			msg, err := ps.ReceiveMessage(ctx)
+			if err != nil || msg.Payload != "hello" {
+				t.Fatalf("message %v, %v", msg, err)
+			}
+			// Keyspace events reach the subscriber through the server too.
+			if err := pub.ConfigSet(ctx, "notify-keyspace-events", "KEA").Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := ps.Subscribe(ctx, "__keyevent@0__:set"); err != nil {
+				t.Fatal(err)
+			}
+			if m, err := ps.Receive(ctx); err != nil || m.(*redis.Subscription).Count != 2 {
+				t.Fatalf("SUBSCRIBE: %v, %v", m, err)
+			}
+			pub.Set(ctx, "k", "v", 0)
+			msg, err = ps.ReceiveMessage(ctx)
+			if err != nil || msg.Channel != "__keyevent@0__:set" || msg.Payload != "k" {
+				t.Fatalf("keyspace event %v, %v", msg, err)
+			}
+		})
+	}
+}
+
+// A subscriber that stops reading is disconnected at PushBufferLimit.
+func TestSubscriberOutputLimit(t *testing.T) {
+	s := foliotest.Run(t, foliotest.WithConfig(func(c *server.Config) { c.PushBufferLimit = 1 << 20 }))
+	sub := dial(t, s.Addr())
+	sub.send("SUBSCRIBE ch\r\n")
+	for i := 0; i < 3; i++ {
+		sub.line()
+	}
+	before := heapAlloc()
+	pub := client(t, s, 2)
+	ctx := context.Background()
+	val := strings.Repeat("p", 64<<10)
+	var receivers int64 = 1
+	for i := 0; i < 400 && receivers == 1; i++ {
+		receivers = pub.Publish(ctx, "ch", val).Val()
+	}
+	if receivers != 0 {
+		t.Fatal("a subscriber that does not read still receives after 25 MB")
+	}
+	if after := heapAlloc(); after > before+16<<20 {
+		t.Fatalf("heap grew from %d to %d", before, after)
+	}
+}
+
+func TestBlockingOverTCP(t *testing.T) {
+	s := foliotest.Run(t)
+	ctx := context.Background()
+	a := client(t, s, 2)
+	if err := a.Do(ctx, "BLPOP", "probe", "0.01").Err(); err != nil && strings.Contains(err.Error(), "unknown command") {
+		t.Skip("BLPOP is not in this build yet")
+	}
+	b := client(t, s, 2)
+	got := make(chan []string, 1)
+	go func() { got <- a.BLPop(ctx, 0, "q").Val() }()
+	time.Sleep(100 * time.Millisecond)
+	b.RPush(ctx, "q", "x")
+	select {
+	case v := <-got:
+		if len(v) != 2 || v[1] != "x" {
+			t.Fatalf("BLPOP = %v", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("BLPOP was not served")
+	}
+	start := time.Now()
+	if err := a.BLPop(ctx, 200*time.Millisecond, "empty").Err(); !errors.Is(err, redis.Nil) {
+		t.Fatalf("BLPOP timeout: %v", err)
+	}
+	if d := time.Since(start); d < 150*time.Millisecond || d > 2*time.Second {
+		t.Fatalf("BLPOP timed out after %v", d)
 	}
 }
