@@ -58,8 +58,9 @@ type conn struct {
 	// every byte for it is appended to qBuf with the engine locked, in the
 	// order it was produced, and a writer goroutine sends it, so other
 	// connections never wait on its socket.
-	queued  bool // guarded by srv.mu
-	monitor bool // guarded by srv.mu
+	queued  bool        // guarded by srv.mu
+	noIdle  atomic.Bool // queued: exempt from the idle timeout, as Redis exempts subscribers
+	monitor bool        // guarded by srv.mu
 	qMu     sync.Mutex
 	qBuf    []byte
 	qWake   chan struct{}
@@ -99,8 +100,10 @@ func (c *conn) serve() {
 			s.logf(levelWarning, "Closing client that reached max query buffer length: addr=%s", c.addr)
 			return
 		}
-		if t := s.timeout.Load(); t > 0 {
+		if t := s.timeout.Load(); t > 0 && !c.noIdle.Load() {
 			c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+		} else if t > 0 {
+			c.nc.SetReadDeadline(time.Time{})
 		}
 		n, err := c.nc.Read(c.buf[c.w:])
 		if n > 0 {
@@ -541,6 +544,7 @@ func (c *conn) setQueued() {
 		return
 	}
 	c.queued = true
+	c.noIdle.Store(true)
 	c.qWake = make(chan struct{}, 1)
 	c.srv.wg.Add(1)
 	go c.writer()

@@ -399,8 +399,10 @@ func TestTimeoutAndMaxClients(t *testing.T) {
 	b := dial(t, s.Addr())
 	a.send("PING\r\n")
 	a.line()
-	b.send("PING\r\n")
-	b.line()
+	b.send("SUBSCRIBE ch\r\n")
+	for i := 0; i < 6; i++ {
+		b.line()
+	}
 	c := dial(t, s.Addr())
 	if got := c.line(); got != "-ERR max number of clients reached\r\n" {
 		t.Fatalf("third client: %q", got)
@@ -410,6 +412,12 @@ func TestTimeoutAndMaxClients(t *testing.T) {
 	a.closed()
 	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("idle client closed after %v", d)
+	}
+	// Subscribers are exempt from the timeout, as in Redis.
+	time.Sleep(1500 * time.Millisecond)
+	b.send("PING\r\n")
+	if got := b.line(); got != "*2\r\n" {
+		t.Fatalf("subscriber after the timeout: %q", got)
 	}
 }
 
