@@ -218,7 +218,7 @@ func (e *Engine) Exec(s *Session, args [][]byte, w *resp.Writer) Outcome {
 		w.Error(unknownCommand(args))
 		return Outcome{}
 	}
-	if cmd.Subs != nil && cmd.Handler == nil || cmd.Subs != nil && len(args) > 1 && cmd.Subs[strings.ToLower(string(args[1]))] != nil {
+	if cmd.Subs != nil && (cmd.Handler == nil || len(args) > 1) {
 		if len(args) < 2 {
 			w.Error(fmt.Sprintf(msgWrongArity, cmd.Name))
 			return Outcome{}
