@@ -92,34 +92,16 @@ func openNativeMemory(t testing.TB) (conn, string) {
 	return &nativeConn{db: db, s: db.NewSession()}, ""
 }
 
-// sqliteState remembers whether the SQLite store is linked, so a missing
-// store is reported once.
-var sqliteState struct {
-	once sync.Once
-	skip string
-}
-
+// openNativeSQLite opens a fresh SQLite file. It skips only while no file
+// store is linked into the native host (native.OpenStore unset); once one
+// is, any failure to open is a failure.
 func openNativeSQLite(t testing.TB) (conn, string) {
-	sqliteState.once.Do(func() {
-		dir, err := os.MkdirTemp("", "folio-probe-")
-		if err != nil {
-			sqliteState.skip = err.Error()
-			return
-		}
-		defer os.RemoveAll(dir)
-		db, err := native.Open(filepath.Join(dir, "probe.db"))
-		if err != nil {
-			sqliteState.skip = "native.Open of a file fails (SQLite store not linked yet?): " + err.Error()
-			return
-		}
-		db.Close()
-	})
-	if sqliteState.skip != "" {
-		return nil, sqliteState.skip
+	if native.OpenStore == nil {
+		return nil, "native.OpenStore is unset: no SQLite store linked into hosts/native yet"
 	}
 	db, err := native.Open(filepath.Join(t.TempDir(), "folio.db"), native.WithSeed(1))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("native.Open of a SQLite file: %v", err)
 	}
 	return &nativeConn{db: db, s: db.NewSession()}, ""
 }
