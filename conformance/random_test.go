@@ -271,9 +271,9 @@ func (g *genCtx) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
 func (g *genCtx) maybe(p float64) bool     { return g.r.Float64() < p }
 func (g *genCtx) intn(lo, hi int) string   { return strconv.Itoa(lo + g.r.IntN(hi-lo+1)) }
 
-// key returns a key, of the given home type 75% of the time.
+// key returns a key, of the given home type 85% of the time.
 func (g *genCtx) key(typ string) string {
-	if typ != "" && g.maybe(0.75) {
+	if typ != "" && g.maybe(0.85) {
 		return g.pick(homeKeys[typ]...)
 	}
 	return g.pick(allKeys...)
@@ -304,11 +304,17 @@ func (g *genCtx) score() string {
 func (g *genCtx) badScore() string { return g.pick("nan", "abc", "", "1x") }
 
 func (g *genCtx) rangeScore() string {
-	return g.pick("-inf", "+inf", "0", "1", "(1", "2", "(2", "-1", "1.5", "10", "(10", "abc")
+	if g.maybe(0.03) {
+		return "abc" // not a float: an error
+	}
+	return g.pick("-inf", "+inf", "0", "1", "(1", "2", "(2", "-1", "1.5", "10", "(10", "(-inf", "-inf", "+inf")
 }
 
 func (g *genCtx) lex() string {
-	return g.pick("-", "+", "[a", "(a", "[c", "(c", "[b", "[1", "(2", "x", "[")
+	if g.maybe(0.05) {
+		return "x" // not a range item: an error
+	}
+	return g.pick("-", "+", "[a", "(a", "[c", "(c", "[b", "[1", "(2", "[")
 }
 
 func (g *genCtx) index() string { return g.intn(-6, 6) }
@@ -386,10 +392,10 @@ var allGens = []generator{
 	{"getex", 2, func(g *genCtx) gcmd { return ex("GETEX", g.key("string"), g.ttlArgs(true)) }},
 	{"setnx", 2, func(g *genCtx) gcmd { return ex("SETNX", g.key("string"), g.value()) }},
 	{"setex", 2, func(g *genCtx) gcmd {
-		return ex("SETEX", g.key("string"), g.pick("100", "500", "0", "-5", "x"), g.value())
+		return ex("SETEX", g.key("string"), g.pick("100", "500", "200", "0", "x"), g.value())
 	}},
 	{"psetex", 2, func(g *genCtx) gcmd {
-		return ex("PSETEX", g.key("string"), g.pick("100000", "500000", "0", "x"), g.value())
+		return ex("PSETEX", g.key("string"), g.pick("100000", "500000", "300000", "0"), g.value())
 	}},
 	{"mset", 2, func(g *genCtx) gcmd {
 		a := []string{"MSET"}
@@ -515,7 +521,7 @@ var allGens = []generator{
 	{"llen", 2, func(g *genCtx) gcmd { return ex("LLEN", g.key("list")) }},
 	{"lrange", 4, func(g *genCtx) gcmd { return ex("LRANGE", g.key("list"), g.index(), g.index()) }},
 	{"lindex", 2, func(g *genCtx) gcmd { return ex("LINDEX", g.key("list"), g.index()) }},
-	{"lset", 2, func(g *genCtx) gcmd { return ex("LSET", g.key("list"), g.index(), g.elem()) }},
+	{"lset", 2, func(g *genCtx) gcmd { return ex("LSET", g.key("list"), g.intn(-3, 3), g.elem()) }},
 	{"linsert", 2, func(g *genCtx) gcmd {
 		return ex("LINSERT", g.key("list"), g.pick("BEFORE", "AFTER", "x"), g.elem(), g.elem())
 	}},
@@ -617,10 +623,10 @@ var allGens = []generator{
 		if g.maybe(0.3) {
 			a = append(a, "REV")
 		}
-		if a[len(a)-1] != "BYLEX" && g.maybe(0.3) || g.maybe(0.1) {
+		if !contains(a, "BYLEX") && g.maybe(0.3) || g.maybe(0.1) {
 			a = append(a, "LIMIT", g.intn(0, 2), g.pick("1", "2", "-1"))
 		}
-		if g.maybe(0.4) {
+		if !contains(a, "BYLEX") && g.maybe(0.4) || g.maybe(0.03) {
 			a = append(a, "WITHSCORES")
 		}
 		return ex(a)
