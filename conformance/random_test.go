@@ -214,11 +214,17 @@ type generator struct {
 	f      func(g *genCtx) gcmd
 }
 
-func availableGens() []generator {
+// implemented returns the set of core.Commands names.
+func implemented() map[string]bool {
 	have := map[string]bool{}
 	for _, c := range core.Commands() {
 		have[c] = true
 	}
+	return have
+}
+
+func availableGens() []generator {
+	have := implemented()
 	var out []generator
 	for _, g := range allGens {
 		if have[g.cmd] {
@@ -228,21 +234,51 @@ func availableGens() []generator {
 	return out
 }
 
+// generate makes a sequence of n commands from seed. A quarter of the
+// sequences switch to RESP3 first; when MULTI/EXEC are implemented, some
+// commands are grouped into transactions (and WATCH/UNWATCH mixed in).
 func generate(gens []generator, seed uint64, n int) []gcmd {
+	have := implemented()
 	g := &genCtx{r: rand.New(rand.NewPCG(seed, 0x5eed)), now: time.Now()}
 	total := 0
 	for _, gn := range gens {
 		total += gn.weight
 	}
-	seq := make([]gcmd, 0, n)
-	for len(seq) < n {
+	one := func() gcmd {
 		x := g.r.IntN(total)
 		for _, gn := range gens {
 			if x < gn.weight {
-				seq = append(seq, gn.f(g))
-				break
+				return gn.f(g)
 			}
 			x -= gn.weight
+		}
+		panic("unreachable")
+	}
+	seq := make([]gcmd, 0, n+8)
+	if have["hello"] && g.maybe(0.25) {
+		// HELLO's reply holds the connection id: compare its shape.
+		seq = append(seq, gcmd{args: []string{"HELLO", "3"}, mode: cmpShape})
+	}
+	tx := have["multi"] && have["exec"] && have["discard"]
+	for len(seq) < n {
+		switch {
+		case tx && g.maybe(0.03):
+			if have["watch"] && g.maybe(0.4) {
+				seq = append(seq, ex("WATCH", g.keys("", 1+g.r.IntN(2))))
+			}
+			seq = append(seq, ex("MULTI"))
+			for k := g.r.IntN(5); k > 0; k-- {
+				c := one()
+				if c.mode != cmpExact { // EXEC's reply is compared whole
+					continue
+				}
+				seq = append(seq, c)
+			}
+			seq = append(seq, ex(g.pick("EXEC", "EXEC", "EXEC", "DISCARD")))
+		case have["unwatch"] && g.maybe(0.005):
+			seq = append(seq, ex("UNWATCH"))
+		default:
+			seq = append(seq, one())
 		}
 	}
 	return seq
