@@ -142,3 +142,32 @@ func TestSplitQuote(t *testing.T) {
 		}
 	}
 }
+
+func FuzzQuoteSplit(f *testing.F) {
+	for _, s := range []string{"", "a", "a b", "\x00\"'\\", "\r\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := Split("CMD " + Quote(s))
+		if err != nil || len(got) != 2 || got[1] != s {
+			t.Fatalf("Quote(%q) = %s reads back as %q, %v", s, Quote(s), got, err)
+		}
+	})
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(sample))
+	f.Add([]byte("> GET a\n$3\na\nb\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		steps, err := Parse(data)
+		if err != nil {
+			return
+		}
+		for _, st := range steps {
+			// A recorded reply always compares equal to itself.
+			if err := Compare(st.Mode, st.Want, st.Want); err != nil {
+				t.Fatalf("step %+v: reply does not match itself: %v", st, err)
+			}
+		}
+	})
+}
