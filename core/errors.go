@@ -72,5 +72,6 @@ const (
 	msgInvalidFirstDB  = "ERR invalid first DB index"
 	msgInvalidSecondDB = "ERR invalid second DB index"
 	msgNoLFU           = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	msgIntOutOfRange   = "ERR value is out of range, value must between -2147483648 and 2147483647"
 	msgNoLRU           = "ERR An LRU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )

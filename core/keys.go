@@ -177,8 +177,12 @@ func (c *Ctx) renameGeneric(nx bool) error {
 // error itself: not an int, or out of range.
 func (c *Ctx) argDB(i int) (int, bool) {
 	n, ok := parseLongLong(c.Args[i])
-	if !ok || n < math.MinInt32 || n > math.MaxInt32 {
+	if !ok {
 		c.W.Error(msgNotInt)
+		return 0, false
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		c.W.Error(msgIntOutOfRange)
 		return 0, false
 	}
 	if n < 0 || n >= int64(c.E.ndb) {

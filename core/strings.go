@@ -569,7 +569,7 @@ func cmdSetRange(c *Ctx) error {
 		c.W.Int(int64(len(r.Value)))
 		return nil
 	}
-	if off+int64(len(val)) > maxStringLen {
+	if off > maxStringLen-int64(len(val)) {
 		c.W.Error(msgStringTooLong)
 		return nil
 	}

@@ -1,0 +1,5 @@
+package core
+
+import "testing"
+
+func TestStringsAgainstRedis(t *testing.T) { diffTranscript(t, "strings.txt") }
