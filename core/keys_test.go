@@ -1,11 +1,14 @@
 package core
 
 import (
+	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/foliodb/folio/core/resp"
 	"github.com/foliodb/folio/core/store/memstore"
 )
 
@@ -53,4 +56,149 @@ func testEngine(t testing.TB) (*Engine, *Session) {
 		t.Fatal(err)
 	}
 	return e, e.NewSession()
+}
+
+// scanAll runs SCAN to the end and returns how many times each key came.
+func scanAll(t *testing.T, e *Engine, s *Session, count int, between func(call int), extra ...string) map[string]int {
+	t.Helper()
+	seen := map[string]int{}
+	cur := "0"
+	for call := 0; ; call++ {
+		if call > 100000 {
+			t.Fatal("SCAN does not end")
+		}
+		raw := e.Do(s, append([]string{"SCAN", cur, "COUNT", fmt.Sprint(count)}, extra...)...)
+		v, err := resp.NewReader(bytes.NewReader(raw)).Read()
+		if err != nil || len(v.Elems) != 2 {
+			t.Fatalf("SCAN reply %q: %v", raw, err)
+		}
+		if len(v.Elems[1].Elems) > count {
+			t.Fatalf("SCAN COUNT %d returned %d keys", count, len(v.Elems[1].Elems))
+		}
+		for _, k := range v.Elems[1].Elems {
+			seen[k.Str]++
+		}
+		cur = v.Elems[0].Str
+		if cur == "0" {
+			return seen
+		}
+		if between != nil {
+			between(call)
+		}
+	}
+}
+
+func TestScanCoversEveryKey(t *testing.T) {
+	e, s := testEngine(t)
+	args := []string{"MSET"}
+	for i := 0; i < 1000; i++ {
+		args = append(args, fmt.Sprintf("key:%04d", i), "v")
+	}
+	e.Do(s, args...)
+	seen := scanAll(t, e, s, 7, nil)
+	if len(seen) != 1000 {
+		t.Fatalf("plain scan saw %d keys, want 1000", len(seen))
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Fatalf("%s returned %d times without changes", k, n)
+		}
+	}
+	// Keys added and removed during the scan: the ones present throughout
+	// are returned, and the scan still ends.
+	seen = scanAll(t, e, s, 13, func(call int) {
+		e.Do(s, "DEL", fmt.Sprintf("key:%04d", 999-call))
+		e.Do(s, "SET", fmt.Sprintf("key:%04d:new", call*7), "v")
+		e.Do(s, "SET", fmt.Sprintf("a%d", call), "v")
+	})
+	for i := 0; i < 1000; i++ {
+		k := fmt.Sprintf("key:%04d", i)
+		if seen[k] == 0 && i < 900 {
+			t.Errorf("%s present for the whole scan was not returned", k)
+		}
+	}
+	// MATCH and TYPE filter but still visit COUNT keys per call.
+	fakeCollection(t, e, s, []string{"RPUSH", "key:0500:list", "x"})
+	seen = scanAll(t, e, s, 10, nil, "MATCH", "key:05*", "TYPE", "list")
+	if len(seen) != 1 || seen["key:0500:list"] != 1 {
+		t.Errorf("MATCH+TYPE scan saw %v", seen)
+	}
+}
+
+// TestScanCursorFallback checks that a cursor the engine forgot (a restart,
+// another process, eviction) still resumes at or before its position.
+func TestScanCursorFallback(t *testing.T) {
+	e, s := testEngine(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	want := map[string]bool{}
+	args := []string{"MSET"}
+	for i := 0; i < 500; i++ {
+		k := fmt.Sprintf("%x", rng.Uint64())
+		want[k] = true
+		args = append(args, k, "v")
+	}
+	e.Do(s, args...)
+	seen := scanAll(t, e, s, 9, func(int) { e.scan = nil })
+	for k := range want {
+		if seen[k] == 0 {
+			t.Fatalf("%s missed after the cursor cache was dropped", k)
+		}
+	}
+	// Many cursors handed out: old ones are evicted, not leaked.
+	for i := 0; i < 3*scanCursorCache; i++ {
+		e.Do(s, "SCAN", "0", "COUNT", "1")
+	}
+	if n := len(e.cursors().pos); n > scanCursorCache {
+		t.Errorf("%d cursors kept, limit %d", n, scanCursorCache)
+	}
+}
+
+// TestCopyRenameCollections checks that COPY duplicates a collection's
+// elements under a fresh id, RENAME and MOVE keep the id, and that the
+// garbage of a deleted original leaves the copy intact.
+func TestCopyRenameCollections(t *testing.T) {
+	e, s := testEngine(t)
+	fakeCollection(t, e, s, []string{"HSET", "h", "f1", "v1", "f2", "v2"})
+	elems := func(key string, db int) (uint64, []string) {
+		c := &Ctx{E: e, S: &Session{DB: db}, W: &resp.Writer{}, Now: e.now().UnixMilli()}
+		r, ok, err := c.lookup([]byte(key))
+		if err != nil || !ok {
+			t.Fatalf("lookup %s: %v %v", key, ok, err)
+		}
+		var out []string
+		c.eachElement(r.ID, func(sub, page []byte) bool {
+			out = append(out, string(sub)+"="+string(page))
+			return true
+		})
+		c.tx.Rollback()
+		return r.ID, out
+	}
+	id, orig := elems("h", 0)
+	runSteps(t, e, s, []step{
+		{[]string{"COPY", "h", "h2"}, ":1\r\n"},
+		{[]string{"COPY", "h", "h3", "DB", "2"}, ":1\r\n"},
+	})
+	id2, cp := elems("h2", 0)
+	id3, cp3 := elems("h3", 2)
+	if id2 == id || id3 == id || id2 == id3 {
+		t.Errorf("COPY reused an id: %d %d %d", id, id2, id3)
+	}
+	if fmt.Sprint(cp) != fmt.Sprint(orig) || fmt.Sprint(cp3) != fmt.Sprint(orig) {
+		t.Errorf("copied elements %v %v, want %v", cp, cp3, orig)
+	}
+	runSteps(t, e, s, []step{{[]string{"RENAME", "h2", "r"}, "+OK\r\n"}})
+	if idr, _ := elems("r", 0); idr != id2 {
+		t.Errorf("RENAME changed the id %d -> %d", id2, idr)
+	}
+	runSteps(t, e, s, []step{{[]string{"MOVE", "r", "5"}, ":1\r\n"}})
+	if idm, _ := elems("r", 5); idm != id2 {
+		t.Errorf("MOVE changed the id %d -> %d", id2, idm)
+	}
+	runSteps(t, e, s, []step{{[]string{"DEL", "h"}, ":1\r\n"}})
+	for i := 0; i < 10; i++ {
+		e.ActiveExpire(100)
+	}
+	if _, got := elems("r", 5); fmt.Sprint(got) != fmt.Sprint(orig) {
+		t.Errorf("after reclaiming the original, the copy holds %v", got)
+	}
 }
