@@ -202,3 +202,102 @@ func TestCopyRenameCollections(t *testing.T) {
 		t.Errorf("after reclaiming the original, the copy holds %v", got)
 	}
 }
+
+// TestRandomAgainstRedis plays a random sequence of string, key, expiry and
+// database commands over a few keys against redis-server and the engine;
+// every reply must match (KEYS as a multiset).
+func TestRandomAgainstRedis(t *testing.T) {
+	rc := startRedis(t)
+	e, err := New(memstore.New(), Options{Now: time.Now, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.NewSession()
+	rng := rand.New(rand.NewPCG(11, 13))
+	key := func() string { return fmt.Sprint("k", rng.IntN(6)) }
+	val := func() string {
+		switch rng.IntN(5) {
+		case 0:
+			return fmt.Sprint(rng.IntN(30) - 10)
+		case 1:
+			return fmt.Sprintf("%.3f", rng.Float64()*100-50)
+		case 2:
+			return ""
+		case 3:
+			return strings.Repeat("x", 38+rng.IntN(10))
+		}
+		return fmt.Sprint("v", rng.IntN(100))
+	}
+	num := func() string { return fmt.Sprint(rng.IntN(40) - 10) }
+	future := func() string { return fmt.Sprint(90000000000 + rng.IntN(1000)) }
+	gens := []func() []string{
+		func() []string { return []string{"SET", key(), val()} },
+		func() []string {
+			opts := [][]string{{"NX"}, {"XX"}, {"GET"}, {"KEEPTTL"}, {"EXAT", future()}, {"PXAT", future() + "000"}, {"EX", "0"}}
+			a := []string{"SET", key(), val()}
+			for i := rng.IntN(3); i > 0; i-- {
+				a = append(a, opts[rng.IntN(len(opts))]...)
+			}
+			return a
+		},
+		func() []string { return []string{"GET", key()} },
+		func() []string { return []string{"APPEND", key(), val()} },
+		func() []string { return []string{"SETRANGE", key(), num(), val()} },
+		func() []string { return []string{"GETRANGE", key(), num(), num()} },
+		func() []string { return []string{"INCR", key()} },
+		func() []string { return []string{"DECRBY", key(), num()} },
+		func() []string { return []string{"INCRBYFLOAT", key(), val()} },
+		func() []string { return []string{"STRLEN", key()} },
+		func() []string { return []string{"MSET", key(), val(), key(), val()} },
+		func() []string { return []string{"MSETNX", key(), val(), key(), val()} },
+		func() []string { return []string{"MGET", key(), key(), key()} },
+		func() []string { return []string{"GETSET", key(), val()} },
+		func() []string { return []string{"GETDEL", key()} },
+		func() []string { return []string{"GETEX", key(), "EXAT", future()} },
+		func() []string { return []string{"GETEX", key(), "PERSIST"} },
+		func() []string { return []string{"DEL", key(), key()} },
+		func() []string { return []string{"EXISTS", key(), key()} },
+		func() []string { return []string{"TYPE", key()} },
+		func() []string { return []string{"RENAME", key(), key()} },
+		func() []string { return []string{"RENAMENX", key(), key()} },
+		func() []string { return []string{"COPY", key(), key(), "DB", fmt.Sprint(rng.IntN(3))} },
+		func() []string { return []string{"COPY", key(), key(), "REPLACE"} },
+		func() []string { return []string{"MOVE", key(), fmt.Sprint(rng.IntN(3))} },
+		func() []string { return []string{"EXPIREAT", key(), future(), []string{"NX", "XX", "GT", "LT"}[rng.IntN(4)]} },
+		func() []string { return []string{"EXPIREAT", key(), fmt.Sprint(rng.IntN(100))} },
+		func() []string { return []string{"PERSIST", key()} },
+		func() []string { return []string{"EXPIRETIME", key()} },
+		func() []string { return []string{"TTL", key()} },
+		func() []string { return []string{"OBJECT", "ENCODING", key()} },
+		func() []string { return []string{"OBJECT", "REFCOUNT", key()} },
+		func() []string { return []string{"LCS", key(), key(), "IDX", "WITHMATCHLEN"} },
+		func() []string { return []string{"SELECT", fmt.Sprint(rng.IntN(3))} },
+		func() []string { return []string{"SWAPDB", fmt.Sprint(rng.IntN(3)), fmt.Sprint(rng.IntN(3))} },
+		func() []string { return []string{"DBSIZE"} },
+		func() []string { return []string{"KEYS", "*"} },
+		func() []string {
+			if rng.IntN(10) == 0 {
+				return []string{"FLUSHDB"}
+			}
+			return []string{"KEYS", "k[1-3]"}
+		},
+	}
+	rc.do(t, []string{"FLUSHALL"})
+	for i := 0; i < 4000; i++ {
+		args := gens[rng.IntN(len(gens))]()
+		want := rc.do(t, args)
+		got := e.Do(s, args...)
+		same := bytes.Equal(want, got)
+		if !same && args[0] == "KEYS" {
+			hw, ew := topElements(want)
+			hg, eg := topElements(got)
+			same = hw == hg && strings.Join(ew, "\x00") == strings.Join(eg, "\x00")
+		}
+		if !same && args[0] == "TTL" {
+			same = want[0] == got[0]
+		}
+		if !same {
+			t.Fatalf("step %d %q:\nredis: %q\nfolio: %q", i, args, want, got)
+		}
+	}
+}
