@@ -263,7 +263,9 @@ func TestRandomAgainstRedis(t *testing.T) {
 		func() []string { return []string{"COPY", key(), key(), "DB", fmt.Sprint(rng.IntN(3))} },
 		func() []string { return []string{"COPY", key(), key(), "REPLACE"} },
 		func() []string { return []string{"MOVE", key(), fmt.Sprint(rng.IntN(3))} },
-		func() []string { return []string{"EXPIREAT", key(), future(), []string{"NX", "XX", "GT", "LT"}[rng.IntN(4)]} },
+		func() []string {
+			return []string{"EXPIREAT", key(), future(), []string{"NX", "XX", "GT", "LT"}[rng.IntN(4)]}
+		},
 		func() []string { return []string{"EXPIREAT", key(), fmt.Sprint(rng.IntN(100))} },
 		func() []string { return []string{"PERSIST", key()} },
 		func() []string { return []string{"EXPIRETIME", key()} },
