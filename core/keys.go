@@ -288,7 +288,9 @@ func cmdCopy(c *Ctx) error {
 		}
 	}
 	nr := r
-	if r.Type != TypeString {
+	if r.Type == TypeString {
+		nr.Enc |= flagEncCopy
+	} else {
 		if nr.ID, err = c.newID(); err != nil {
 			return err
 		}

@@ -52,7 +52,8 @@ const flagExpire = 1
 const (
 	flagEncRaw    = 2 // held raw (APPEND, SETRANGE)
 	flagEncNotInt = 4 // never int-encoded (INCRBYFLOAT): embstr or raw by length
-	flagEncMask   = flagEncRaw | flagEncNotInt
+	flagEncCopy   = 8 // a private copy of a shared integer (COPY): refcount 1
+	flagEncMask   = flagEncRaw | flagEncNotInt | flagEncCopy
 )
 
 func typeName(t byte) string {

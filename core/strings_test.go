@@ -1,6 +1,9 @@
 package core
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+)
 
 func TestStringsAgainstRedis(t *testing.T) { diffTranscript(t, "strings.txt") }
 
@@ -44,5 +47,43 @@ func TestStringReplies(t *testing.T) {
 		{[]string{"LCS", "key1", "key2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"}, "*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n$3\r\nlen\r\n:6\r\n"},
 		{[]string{"LCS", "key1", "key2", "LEN", "IDX"}, "-ERR If you want both the length and indexes, please just use IDX.\r\n"},
 		{[]string{"MSET", "a"}, "-ERR wrong number of arguments for 'mset' command\r\n"},
+	})
+}
+
+// FuzzParseLongLong checks parseLongLong against its definition: Redis's
+// string2ll accepts exactly the canonical decimal form of an int64.
+func FuzzParseLongLong(f *testing.F) {
+	for _, s := range []string{"0", "-0", "01", "+1", " 1", "1 ", "-9223372036854775808", "9223372036854775808", "", "-", "12a"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := parseLongLong([]byte(s))
+		n, err := strconv.ParseInt(s, 10, 64)
+		canonical := err == nil && strconv.FormatInt(n, 10) == s
+		if ok != canonical || ok && v != n {
+			t.Fatalf("parseLongLong(%q) = %d, %v; canonical %v", s, v, ok, canonical)
+		}
+	})
+}
+
+// FuzzParseLongDouble checks that INCRBYFLOAT's parser never panics, and
+// that what it accepts formats and re-parses to the same value.
+func FuzzParseLongDouble(f *testing.F) {
+	for _, s := range []string{"1.5", "0x1p3", "inf", "-infinity", ".5", "1.", "1e4932", "1e-4950", "0x", "1e", " 1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := parseLongDouble([]byte(s))
+		if !ok || v.IsInf() {
+			return
+		}
+		out := formatLongDouble(v)
+		w, ok := parseLongDouble([]byte(out))
+		if !ok {
+			t.Fatalf("%q formats as %q, which does not parse", s, out)
+		}
+		if formatLongDouble(w) != out {
+			t.Fatalf("%q: %q re-formats as %q", s, out, formatLongDouble(w))
+		}
 	})
 }
