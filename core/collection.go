@@ -1,0 +1,388 @@
+package core
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strconv"
+	"strings"
+)
+
+// Helpers shared by the collection types (hashes, sets, sorted sets,
+// lists): element access under 'e' id(8) sub, ordered element scans,
+// writing back or deleting an emptied collection's record, the SCAN-family
+// cursor and options, and random element picks.
+
+// elemGet returns the page of collection id's element sub. The slice is
+// valid until the next write.
+func (c *Ctx) elemGet(id uint64, sub []byte) ([]byte, bool, error) {
+	tx, err := c.Tx()
+	if err != nil {
+		return nil, false, err
+	}
+	var kb [64]byte
+	return tx.Get(elemKey(kb[:0], id, sub))
+}
+
+// elemPut writes collection id's element sub.
+func (c *Ctx) elemPut(id uint64, sub, page []byte) error {
+	tx, err := c.Tx()
+	if err != nil {
+		return err
+	}
+	var kb [64]byte
+	return tx.Put(elemKey(kb[:0], id, sub), page)
+}
+
+// elemDelete removes collection id's element sub.
+func (c *Ctx) elemDelete(id uint64, sub []byte) error {
+	tx, err := c.Tx()
+	if err != nil {
+		return err
+	}
+	var kb [64]byte
+	return tx.Delete(elemKey(kb[:0], id, sub))
+}
+
+// scanElems calls fn for collection id's elements whose sub is in
+// [from, to) (to nil: no upper bound), in sub order or reversed, until fn
+// returns false. The slices passed to fn are valid during the call only;
+// fn must not write.
+func (c *Ctx) scanElems(id uint64, from, to []byte, reverse bool, fn func(sub, page []byte) bool) error {
+	tx, err := c.Tx()
+	if err != nil {
+		return err
+	}
+	p := elemPrefix(id)
+	start := append(append(make([]byte, 0, len(p)+len(from)), p...), from...)
+	var end []byte
+	if to != nil {
+		end = append(append(make([]byte, 0, len(p)+len(to)), p...), to...)
+	} else {
+		end = prefixEnd(p)
+	}
+	return tx.Scan(start, end, reverse, func(k, page []byte) bool {
+		return fn(k[len(p):], page)
+	})
+}
+
+// elemSubs returns copies of up to max of collection id's subs in order
+// (max < 0: all of them).
+func (c *Ctx) elemSubs(id uint64, max int) ([][]byte, error) {
+	var out [][]byte
+	err := c.scanElems(id, nil, nil, false, func(sub, _ []byte) bool {
+		if max >= 0 && len(out) >= max {
+			return false
+		}
+		out = append(out, append([]byte(nil), sub...))
+		return true
+	})
+	return out, err
+}
+
+// saveCollection writes back collection key's record after its elements
+// changed: when the count dropped to zero the key is deleted, as Redis
+// deletes an emptied collection (firing "del"). prev is the record as read
+// (nil for a new key). It reports whether the key was deleted.
+func (c *Ctx) saveCollection(key []byte, r *Record, prev *Record) (deleted bool, err error) {
+	if r.Count <= 0 {
+		if prev == nil {
+			return true, nil
+		}
+		if err := c.deleteKey(key, *prev); err != nil {
+			return false, err
+		}
+		c.notify(notifyGeneric, "del", key)
+		return true, nil
+	}
+	return false, c.put(key, r, prev)
+}
+
+// newCollection returns the record of a new, empty collection of type typ
+// with a fresh id.
+func (c *Ctx) newCollection(typ byte) (Record, error) {
+	id, err := c.newID()
+	return Record{Type: typ, ID: id}, err
+}
+
+// ---- SCAN-family cursors ----
+//
+// A cursor names the position of the next element to return: the first 8
+// bytes of its sub, big-endian, zero-padded. Resuming at that prefix (with
+// trailing zero bytes trimmed, so it sorts at or before the element) may
+// repeat elements but never skips one that was present for the whole scan,
+// whatever was added or removed meanwhile. A batch only ends where the
+// cursor moves strictly forward, so a scan always terminates; elements
+// sharing an 8-byte prefix come in one batch. Cursor 0 starts and ends.
+
+// cursorFor returns the cursor that resumes at sub.
+func cursorFor(sub []byte) uint64 {
+	var b [8]byte
+	copy(b[:], sub)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// cursorStart returns the sub a cursor resumes at.
+func cursorStart(cur uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], cur)
+	return bytes.TrimRight(b[:], "\x00")
+}
+
+// parseCursor parses a SCAN cursor as Redis does (strtoul: a leading '-'
+// wraps around).
+func parseCursor(b []byte) (uint64, bool) {
+	s := string(b)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	} else {
+		s = strings.TrimPrefix(s, "+")
+	}
+	if s == "" || s[0] < '0' || s[0] > '9' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// scanOptions are SCAN-family options: MATCH pattern, COUNT n.
+type scanOptions struct {
+	count   int
+	pattern []byte // nil matches everything
+}
+
+// parseScanOptions parses [MATCH pattern] [COUNT count] from args; on
+// failure it returns Redis's error text.
+func parseScanOptions(args [][]byte) (scanOptions, string) {
+	o := scanOptions{count: 10}
+	for i := 0; i < len(args); i += 2 {
+		if i+1 >= len(args) {
+			return o, msgSyntax
+		}
+		switch strings.ToLower(string(args[i])) {
+		case "count":
+			n, err := strconv.ParseInt(string(args[i+1]), 10, 64)
+			if err != nil || !isCanonicalInt(args[i+1]) {
+				return o, msgNotInt
+			}
+			if n < 1 {
+				return o, msgSyntax
+			}
+			if n > 1<<30 {
+				n = 1 << 30
+			}
+			o.count = int(n)
+		case "match":
+			o.pattern = args[i+1]
+			if len(o.pattern) == 1 && o.pattern[0] == '*' {
+				o.pattern = nil
+			}
+		default:
+			return o, msgSyntax
+		}
+	}
+	return o, ""
+}
+
+func (o *scanOptions) match(b []byte) bool {
+	return o.pattern == nil || globMatch(o.pattern, b, false)
+}
+
+// scanCollection runs one step of a SCAN-family command over collection
+// id from cursor cur: it calls fn for each element (in sub order) whose
+// sub matches, and returns the next cursor (0 when done). all asks for
+// every element in one step, as Redis does for small encodings.
+func (c *Ctx) scanCollection(id uint64, cur uint64, o *scanOptions, all bool, fn func(sub, page []byte)) (uint64, error) {
+	seen := 0
+	var next uint64
+	err := c.scanElems(id, cursorStart(cur), nil, false, func(sub, page []byte) bool {
+		if !all && seen >= o.count {
+			if nc := cursorFor(sub); nc > cur {
+				next = nc
+				return false
+			}
+		}
+		seen++
+		if o.match(sub) {
+			fn(sub, page)
+		}
+		return true
+	})
+	return next, err
+}
+
+// emptyScan replies a finished, empty scan: [0, []].
+func (c *Ctx) emptyScan() {
+	c.W.Array(2)
+	c.W.BulkString("0")
+	c.W.Array(0)
+}
+
+// ---- numbers ----
+
+// isCanonicalInt reports whether b is how Redis writes an integer (no
+// leading '+', spaces or zeros), which is what string2ll accepts.
+func isCanonicalInt(b []byte) bool {
+	if len(b) == 0 || len(b) > 20 {
+		return false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return true
+	}
+	if b[0] == '-' {
+		b = b[1:]
+		if len(b) == 0 {
+			return false
+		}
+	}
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return false
+		}
+	}
+	return b[0] != '0'
+}
+
+// parseInt parses an integer argument as Redis's string2ll does.
+func parseInt(b []byte) (int64, bool) {
+	if !isCanonicalInt(b) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	return n, err == nil
+}
+
+// ---- random picks ----
+
+// smallCollection is the size up to which random picks read the whole
+// collection and choose exactly uniformly.
+const smallCollection = 1024
+
+// randomSubs returns n random subs of collection id, which holds count
+// elements. distinct asks for n different elements (n <= count). Small
+// collections are read whole; in large ones each pick is a random probe
+// into the ordered range of subs, so its cost does not grow with the
+// collection (the choice is then only roughly uniform).
+func (c *Ctx) randomSubs(id uint64, count int64, n int, distinct bool) ([][]byte, error) {
+	rng := c.E.Random()
+	if n <= 0 || count <= 0 {
+		return nil, nil
+	}
+	if count <= smallCollection || (distinct && int64(n)*3 >= count) {
+		all, err := c.elemSubs(id, -1)
+		if err != nil {
+			return nil, err
+		}
+		if distinct {
+			if n >= len(all) {
+				rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+				return all, nil
+			}
+			for i := 0; i < n; i++ { // partial Fisher-Yates
+				j := i + rng.IntN(len(all)-i)
+				all[i], all[j] = all[j], all[i]
+			}
+			return all[:n], nil
+		}
+		out := make([][]byte, n)
+		for i := range out {
+			out[i] = all[rng.IntN(len(all))]
+		}
+		return out, nil
+	}
+	first, last, err := c.elemBounds(id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, 0, n)
+	seen := map[string]bool{}
+	for tries := 0; len(out) < n; tries++ {
+		sub, err := c.probeElem(id, first, last)
+		if err != nil {
+			return nil, err
+		}
+		if distinct {
+			if seen[string(sub)] {
+				if tries > 20*n { // unlucky: fall back to an exact choice
+					return c.randomSubsExact(id, n, seen, out)
+				}
+				continue
+			}
+			seen[string(sub)] = true
+		}
+		out = append(out, sub)
+	}
+	return out, nil
+}
+
+// randomSubsExact completes out to n distinct subs by reading the
+// collection.
+func (c *Ctx) randomSubsExact(id uint64, n int, seen map[string]bool, out [][]byte) ([][]byte, error) {
+	var rest [][]byte
+	err := c.scanElems(id, nil, nil, false, func(sub, _ []byte) bool {
+		if !seen[string(sub)] {
+			rest = append(rest, append([]byte(nil), sub...))
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	rng := c.E.Random()
+	rng.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
+	for i := 0; len(out) < n && i < len(rest); i++ {
+		out = append(out, rest[i])
+	}
+	return out, nil
+}
+
+// elemBounds returns copies of the first and last subs of collection id.
+func (c *Ctx) elemBounds(id uint64) (first, last []byte, err error) {
+	err = c.scanElems(id, nil, nil, false, func(sub, _ []byte) bool {
+		first = append([]byte(nil), sub...)
+		return false
+	})
+	if err != nil {
+		return
+	}
+	err = c.scanElems(id, nil, nil, true, func(sub, _ []byte) bool {
+		last = append([]byte(nil), sub...)
+		return false
+	})
+	return
+}
+
+// probeElem returns the first sub at or after a random point between
+// first and last (wrapping to first).
+func (c *Ctx) probeElem(id uint64, first, last []byte) ([]byte, error) {
+	rng := c.E.Random()
+	cp := 0
+	for cp < len(first) && cp < len(last) && first[cp] == last[cp] {
+		cp++
+	}
+	probe := append(make([]byte, 0, cp+9), first[:cp]...)
+	lo, hi := 0, 255
+	if cp < len(first) {
+		lo = int(first[cp])
+	}
+	if cp < len(last) {
+		hi = int(last[cp])
+	}
+	probe = append(probe, byte(lo+rng.IntN(hi-lo+1)))
+	probe = binary.BigEndian.AppendUint64(probe, rng.Uint64())
+	var got []byte
+	err := c.scanElems(id, probe, nil, false, func(sub, _ []byte) bool {
+		got = append([]byte(nil), sub...)
+		return false
+	})
+	if err == nil && got == nil {
+		got = append([]byte(nil), first...)
+	}
+	return got, err
+}
