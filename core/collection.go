@@ -3,6 +3,8 @@ package core
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -358,31 +360,133 @@ func (c *Ctx) elemBounds(id uint64) (first, last []byte, err error) {
 	return
 }
 
-// probeElem returns the first sub at or after a random point between
-// first and last (wrapping to first).
+// probeElem returns a random sub of collection id, whose first and last
+// subs are given. It draws a random key between them, shaped like them
+// (same length, bytes in the range they use), and picks at random among
+// the few elements at or after it (wrapping to the start): roughly
+// uniform for the usual keys (counters, ids, words), at O(1) cost.
 func (c *Ctx) probeElem(id uint64, first, last []byte) ([]byte, error) {
+	const window = 16
 	rng := c.E.Random()
 	cp := 0
 	for cp < len(first) && cp < len(last) && first[cp] == last[cp] {
 		cp++
 	}
-	probe := append(make([]byte, 0, cp+9), first[:cp]...)
-	lo, hi := 0, 255
-	if cp < len(first) {
-		lo = int(first[cp])
+	lo, hi := byte(0xff), byte(0)
+	for _, b := range [][]byte{first[cp:], last[cp:]} {
+		for _, ch := range b {
+			lo, hi = min(lo, ch), max(hi, ch)
+		}
 	}
-	if cp < len(last) {
-		hi = int(last[cp])
+	if lo > hi {
+		lo, hi = 0, 0xff
 	}
-	probe = append(probe, byte(lo+rng.IntN(hi-lo+1)))
-	probe = binary.BigEndian.AppendUint64(probe, rng.Uint64())
-	var got []byte
-	err := c.scanElems(id, probe, nil, false, func(sub, _ []byte) bool {
-		got = append([]byte(nil), sub...)
-		return false
-	})
-	if err == nil && got == nil {
-		got = append([]byte(nil), first...)
+	n := max(len(first), len(last))
+	probe := append(make([]byte, 0, n), first[:cp]...)
+	if cp < n {
+		a, b := 0, 255
+		if cp < len(first) {
+			a = int(first[cp])
+		}
+		if cp < len(last) {
+			b = int(last[cp])
+		}
+		probe = append(probe, byte(a+rng.IntN(b-a+1)))
 	}
-	return got, err
+	for len(probe) < n {
+		probe = append(probe, lo+byte(rng.IntN(int(hi-lo)+1)))
+	}
+	var got [][]byte
+	collect := func(sub, _ []byte) bool {
+		got = append(got, append([]byte(nil), sub...))
+		return len(got) < window
+	}
+	err := c.scanElems(id, probe, nil, false, collect)
+	if err == nil && len(got) < window {
+		err = c.scanElems(id, nil, probe, false, collect)
+	}
+	if err != nil || len(got) == 0 {
+		return append([]byte(nil), first...), err
+	}
+	return got[rng.IntN(len(got))], nil
+}
+
+// ---- long doubles ----
+//
+// Redis adds floats (INCRBYFLOAT, HINCRBYFLOAT) in C's long double, which
+// on x86-64 has a 64-bit mantissa, and prints the sum with "%.17Lf" and
+// trailing zeros removed. big.Float at precision 64 reproduces both.
+
+const longDoublePrec = 64
+
+// parseLongDouble parses b as Redis's string2ld (strtold) does: no leading
+// space, the whole string, decimal or hex, inf; never nan.
+func parseLongDouble(b []byte) (*big.Float, bool) {
+	if len(b) == 0 || len(b) >= 5*1024 || isSpace(b[0]) {
+		return nil, false
+	}
+	s := strings.ToLower(string(b))
+	body := strings.TrimLeft(s, "+-")
+	if len(s)-len(body) > 1 || strings.ContainsRune(s, '_') ||
+		strings.HasPrefix(body, "0b") || strings.HasPrefix(body, "0o") {
+		return nil, false
+	}
+	if body == "inf" || body == "infinity" {
+		return new(big.Float).SetInf(s[0] == '-'), true
+	}
+	f, _, err := big.ParseFloat(s, 0, longDoublePrec, big.ToNearestEven)
+	if err != nil {
+		return nil, false
+	}
+	return f, true
+}
+
+func isSpace(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\v' || b == '\f'
+}
+
+// addLongDouble returns a+b formatted as Redis stores an incremented float,
+// or false when the sum is not finite.
+func addLongDouble(a, b *big.Float) (string, bool) {
+	if a.IsInf() || b.IsInf() {
+		return "", false
+	}
+	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(a, b)
+	if sum.MantExp(nil) > 16384 { // beyond long double's range: inf
+		return "", false
+	}
+	return formatLongDouble(sum), true
+}
+
+// formatLongDouble formats f as ld2string(LD_STR_HUMAN): "%.17Lf" without
+// trailing zeros.
+func formatLongDouble(f *big.Float) string {
+	s := f.Text('f', 17)
+	if strings.IndexByte(s, '.') >= 0 {
+		s = strings.TrimRight(s, "0")
+		s = strings.TrimSuffix(s, ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+// fail answers a lookup error: WRONGTYPE is replied and the command ends
+// normally; any other error is the store's and is returned.
+func (c *Ctx) fail(err error) error {
+	if err == errWrongType {
+		c.W.Error(msgWrongType)
+		return nil
+	}
+	return err
+}
+
+func wrongArity(name string) string { return fmt.Sprintf(msgWrongArity, name) }
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }

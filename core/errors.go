@@ -65,3 +65,10 @@ const (
 	msgExpireGTLT       = "ERR GT and LT options at the same time are not compatible"
 	msgStoreFailed      = "ERR store failure: %s"
 )
+
+// Hashes and sets (and shared collection helpers).
+const (
+	msgNaNOrInf       = "ERR value is NaN or Infinity"
+	msgOutOfRange     = "ERR value is out of range"
+	msgOutOfRangeLong = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)
