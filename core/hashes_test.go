@@ -167,7 +167,6 @@ const hashScript = `
 
 func TestHashesRedis(t *testing.T) { runDiff(t, hashScript) }
 
-
 // TestHashScanLarge checks that HSCAN over a hash too big to be returned
 // whole visits every field, in batches near COUNT, and ends with cursor 0.
 func TestHashScanLarge(t *testing.T) {
