@@ -503,14 +503,16 @@ func cmdHrandfield(c *Ctx) error {
 // HSCAN key cursor [MATCH pattern] [COUNT count]
 // https://redis.io/commands/hscan
 func cmdHscan(c *Ctx) error {
-	return scanGeneric(c, TypeHash, hashListpackEntries, true)
+	return scanGeneric(c, TypeHash, func(r Record) (bool, error) {
+		return r.Count <= hashListpackEntries, nil
+	}, true)
 }
 
 // scanGeneric is HSCAN, SSCAN (and ZSCAN): it replies [cursor, elements],
-// with each element's page after it when withPages. A collection of at
-// most whole elements is returned in one step, as Redis does for its
+// with each element's page after it when withPages. A collection for
+// which whole reports true is returned in one step, as Redis does for its
 // small encodings.
-func scanGeneric(c *Ctx, typ byte, whole int64, withPages bool) error {
+func scanGeneric(c *Ctx, typ byte, whole func(Record) (bool, error), withPages bool) error {
 	cur, ok := parseCursor(c.Args[2])
 	if !ok {
 		c.W.Error(msgInvalidCursor)
@@ -529,7 +531,10 @@ func scanGeneric(c *Ctx, typ byte, whole int64, withPages bool) error {
 		c.W.Error(msg)
 		return nil
 	}
-	all := r.Count <= whole
+	all, err := whole(r)
+	if err != nil {
+		return err
+	}
 	if all {
 		cur = 0
 	}

@@ -1,0 +1,279 @@
+package core_test
+
+import (
+	"fmt"
+	"testing"
+)
+
+// setScript exercises every set command and option; its replies are
+// compared with a real redis-server by TestSetsRedis.
+const setScript = `
+> SADD s a b c
+> SADD s a d
+> SADD s
+> SREM s
+> SMEMBERS
+>~ SMEMBERS s
+> SMEMBERS nokey
+> SCARD s
+> SCARD nokey
+> SISMEMBER s a
+> SISMEMBER s z
+> SISMEMBER nokey a
+> SMISMEMBER s a z b
+> SMISMEMBER nokey a b
+> SMISMEMBER s
+> SREM s a z
+> SREM s z
+> SREM nokey a
+> SADD e x
+> SREM e x
+> GET e
+> SCARD e
+> SADD s1 a b c d
+> SADD s2 c d e
+> SADD s3 d e f
+>~ SINTER s1 s2
+> SINTER s1 s2 s3
+> SINTER s1 nokey
+>~ SINTER s1
+>~ SINTER s1 s1
+>~ SUNION s1 s2 s3
+>~ SUNION s1 nokey
+> SUNION nokey nokey2
+>~ SDIFF s1 s2
+> SDIFF s1 s2 s3 s1
+>~ SDIFF s1 nokey
+> SDIFF nokey s1
+> SDIFF s1 s1
+> SINTERCARD 2 s1 s2
+> SINTERCARD 3 s1 s2 s3
+> SINTERCARD 1 s1 LIMIT 2
+> SINTERCARD 1 s1 LIMIT 0
+> SINTERCARD 1 s1 limit 10
+> SINTERCARD 2 s1 nokey
+> SINTERCARD 0 s1
+> SINTERCARD -1 s1
+> SINTERCARD x s1
+> SINTERCARD 3 s1 s2
+> SINTERCARD 1 s1 LIMIT -1
+> SINTERCARD 1 s1 LIMIT x
+> SINTERCARD 1 s1 LIMIT
+> SINTERCARD 1 s1 FOO 1
+> SINTERCARD 1
+> SINTERSTORE d s1 s2
+>~ SMEMBERS d
+> SUNIONSTORE d s1 s2 s3
+> SCARD d
+> SDIFFSTORE d s1 s2
+>~ SMEMBERS d
+> SINTERSTORE d s1 nokey
+> GET d
+> SET d str
+> SUNIONSTORE d s1
+> SCARD d
+> SET d str
+> SDIFFSTORE d s1 s1
+> GET d
+> SDIFFSTORE d nokey
+> SINTERSTORE s1 s1 s2
+>~ SMEMBERS s1
+> SUNIONSTORE s1 s1 s3
+>~ SMEMBERS s1
+> SADD m1 a b
+> SADD m2 c
+> SMOVE m1 m2 a
+>~ SMEMBERS m2
+> SMOVE m1 m2 z
+> SMOVE nokey m2 a
+> SMOVE m1 m1 b
+> SMOVE m1 m1 z
+> SMOVE m1 m2 c
+> SMOVE m1 m2 b
+> GET m1
+> SMOVE m2 fresh a
+> SMEMBERS fresh
+> SET str x
+> SMOVE m2 str a
+> SMOVE str m2 a
+> SMOVE nokey str a
+> SADD r a b c
+> SPOP nokey
+> SPOP nokey 0
+> SPOP nokey 3
+> SPOP r -1
+> SPOP r x
+> SPOP r 1 2
+> SPOP r 0
+>? SPOP r
+> SCARD r
+>? SPOP r 1
+>? SPOP r 10
+> GET r
+> SADD r2 a b c
+>~ SPOP r2 10
+> GET r2
+> SADD r a b c d e
+>? SPOP r 3
+> SCARD r
+> SRANDMEMBER nokey
+> SRANDMEMBER nokey 3
+> SRANDMEMBER nokey -3
+> SRANDMEMBER nokey x
+> SRANDMEMBER r 0
+> SADD rr a b
+>~ SRANDMEMBER rr 2
+>~ SRANDMEMBER rr 10
+>? SRANDMEMBER rr -3
+>? SRANDMEMBER r
+>? SRANDMEMBER r 1
+>? SRANDMEMBER r -5
+> SRANDMEMBER r x
+> SRANDMEMBER r 1 2
+> SRANDMEMBER r -9223372036854775808
+> SADD ints 3 1 2
+> SSCAN ints 0
+> SSCAN ints x
+> SSCAN nokey x
+> SSCAN nokey 0
+> SSCAN ints 0 COUNT 0
+> SSCAN ints 0 COUNT x
+> SSCAN ints 0 MATCH
+> SSCAN ints 0 BAR 1
+> SSCAN ints 0 MATCH 1
+> SSCAN ints 0 MATCH [12] COUNT 1
+> SSCAN ints 99 COUNT 1
+> SADD one x
+> SSCAN one 0
+> SSCAN one 0 MATCH y
+> SADD str a
+> SREM str a
+> SMEMBERS str
+> SISMEMBER str a
+> SMISMEMBER str a
+> SCARD str
+> SPOP str
+> SPOP str 1
+> SRANDMEMBER str
+> SRANDMEMBER str 1
+> SINTER s2 str
+> SINTER nokey str
+> SINTERCARD 2 s2 str
+> SUNION s2 str
+> SDIFF s2 str
+> SDIFF nokey str
+> SINTERSTORE d s2 str
+> SUNIONSTORE d s2 str
+> SDIFFSTORE d s2 str
+> SSCAN str 0
+> SADD str
+> SREM str
+> SISMEMBER str
+> SCARD
+> SPOP
+> SRANDMEMBER
+> SMOVE a b
+> SINTER
+> SUNION
+> SDIFF
+> SINTERSTORE d
+> SUNIONSTORE d
+> SDIFFSTORE d
+> SSCAN str
+>? HELLO 3
+>~ SMEMBERS s2
+> SMEMBERS nokey
+>~ SINTER s2 s3
+> SINTER s2 nokey
+>~ SUNION s2 s3
+> SDIFF nokey s2
+> SPOP nokey 1
+> SPOP r 0
+>? SPOP r 1
+> SRANDMEMBER r 0
+>? SRANDMEMBER r 2
+> SMISMEMBER s2 c z
+`
+
+func TestSetsRedis(t *testing.T) { runDiff(t, setScript) }
+
+// TestSetRandomLarge checks SPOP and SRANDMEMBER counts on a set big
+// enough for random probing.
+func TestSetRandomLarge(t *testing.T) {
+	e, s := newEngine(t)
+	args := []string{"SADD", "s"}
+	for i := 0; i < 5000; i++ {
+		args = append(args, fmt.Sprintf("m%d", i))
+	}
+	e.Do(s, args...)
+	v := parse(t, e.Do(s, "SRANDMEMBER", "s", "200"))
+	uniq := map[string]bool{}
+	for _, m := range v.Elems {
+		uniq[m.Str] = true
+	}
+	if len(v.Elems) != 200 || len(uniq) != 200 {
+		t.Fatalf("SRANDMEMBER 200: %d members, %d distinct", len(v.Elems), len(uniq))
+	}
+	if v := parse(t, e.Do(s, "SRANDMEMBER", "s", "-7000")); len(v.Elems) != 7000 {
+		t.Fatalf("SRANDMEMBER -7000: %d members", len(v.Elems))
+	}
+	v = parse(t, e.Do(s, "SPOP", "s", "300"))
+	popped := map[string]bool{}
+	for _, m := range v.Elems {
+		popped[m.Str] = true
+	}
+	if len(popped) != 300 {
+		t.Fatalf("SPOP 300: %d distinct members", len(popped))
+	}
+	if got := string(e.Do(s, "SCARD", "s")); got != ":4700\r\n" {
+		t.Fatalf("SCARD after SPOP 300: %q", got)
+	}
+	for m := range popped {
+		if got := string(e.Do(s, "SISMEMBER", "s", m)); got != ":0\r\n" {
+			t.Fatalf("popped %s still a member", m)
+		}
+	}
+	// Popping everything, one by one, empties and deletes the set.
+	seen := map[string]bool{}
+	for i := 0; i < 4700; i++ {
+		v := parse(t, e.Do(s, "SPOP", "s"))
+		if v.Null || seen[v.Str] || popped[v.Str] {
+			t.Fatalf("SPOP #%d: %+v", i, v)
+		}
+		seen[v.Str] = true
+	}
+	if got := string(e.Do(s, "SET", "s", "x")); got != "+OK\r\n" {
+		t.Fatal(got)
+	}
+	if got := string(e.Do(s, "GET", "s")); got != "$1\r\nx\r\n" {
+		t.Fatalf("emptied set not deleted: %q", got)
+	}
+}
+
+// TestSscanLarge checks SSCAN visits every member of a large set.
+func TestSscanLarge(t *testing.T) {
+	e, s := newEngine(t)
+	args := []string{"SADD", "s"}
+	for i := 0; i < 3000; i++ {
+		args = append(args, fmt.Sprintf("member-%d", i))
+	}
+	e.Do(s, args...)
+	seen := map[string]bool{}
+	cursor := "0"
+	for calls := 0; ; calls++ {
+		v := parse(t, e.Do(s, "SSCAN", "s", cursor, "COUNT", "100", "MATCH", "member-*"))
+		cursor = v.Elems[0].Str
+		for _, m := range v.Elems[1].Elems {
+			seen[m.Str] = true
+		}
+		if cursor == "0" {
+			break
+		}
+		if calls > 3000 {
+			t.Fatal("SSCAN does not end")
+		}
+	}
+	if len(seen) != 3000 {
+		t.Fatalf("SSCAN saw %d members", len(seen))
+	}
+}
