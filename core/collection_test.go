@@ -1,0 +1,236 @@
+package core
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/foliodb/folio/core/resp"
+	"github.com/foliodb/folio/core/store"
+	"github.com/foliodb/folio/core/store/memstore"
+)
+
+// countingStore counts the pages a transaction reads and writes.
+type countingStore struct {
+	store.Store
+	gets, puts, dels, scans int
+}
+
+type countingTx struct {
+	store.Tx
+	s *countingStore
+}
+
+func (s *countingStore) Begin(w bool) (store.Tx, error) {
+	tx, err := s.Store.Begin(w)
+	return countingTx{tx, s}, err
+}
+
+func (t countingTx) Get(k []byte) ([]byte, bool, error) { t.s.gets++; return t.Tx.Get(k) }
+func (t countingTx) Put(k, p []byte) error              { t.s.puts++; return t.Tx.Put(k, p) }
+func (t countingTx) Delete(k []byte) error              { t.s.dels++; return t.Tx.Delete(k) }
+func (t countingTx) Scan(a, b []byte, r bool, fn func(k, p []byte) bool) error {
+	t.s.scans++
+	return t.Tx.Scan(a, b, r, fn)
+}
+
+func testEngine(t *testing.T, st store.Store, now *time.Time) (*Engine, *Session) {
+	t.Helper()
+	e, err := New(st, Options{Now: func() time.Time { return *now }, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, e.NewSession()
+}
+
+// inCtx runs fn as a write command would.
+func inCtx(t *testing.T, e *Engine, s *Session, fn func(c *Ctx) error) {
+	t.Helper()
+	c := &Ctx{E: e, S: s, W: &resp.Writer{Proto: 2}, writable: true, Now: e.now().UnixMilli()}
+	if err := fn(c); err != nil {
+		t.Fatal(err)
+	}
+	if c.tx != nil {
+		if err := c.tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func record(t *testing.T, e *Engine, s *Session, key string) (r Record, ok bool) {
+	inCtx(t, e, s, func(c *Ctx) error {
+		var err error
+		r, ok, err = c.lookup([]byte(key))
+		return err
+	})
+	return
+}
+
+func setExpire(t *testing.T, e *Engine, s *Session, key string, at int64) {
+	inCtx(t, e, s, func(c *Ctx) error {
+		r, ok, err := c.lookup([]byte(key))
+		if err != nil || !ok {
+			return fmt.Errorf("no key %s: %v", key, err)
+		}
+		prev := r
+		r.ExpireAt = at
+		return c.put([]byte(key), &r, &prev)
+	})
+}
+
+func expiryEntries(t *testing.T, st store.Store) int {
+	tx, _ := st.Begin(false)
+	defer tx.Rollback()
+	n := 0
+	tx.Scan([]byte{prefixExpire}, []byte{prefixExpire + 1}, false, func(k, p []byte) bool { n++; return true })
+	return n
+}
+
+func doS(e *Engine, s *Session, args ...string) string { return string(e.Do(s, args...)) }
+
+// A write to an existing collection keeps its TTL; emptying it deletes the
+// key and its expiry entry; an expired collection is invisible and a write
+// starts a new one.
+func TestCollectionTTL(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	st := memstore.New()
+	e, s := testEngine(t, st, &now)
+	at := now.UnixMilli() + 100_000
+	for _, tc := range []struct{ key, add, more, del string }{
+		{"h", "HSET h a 1 b 2", "HSET h c 3", "HDEL h a b c"},
+		{"s", "SADD s a b", "SADD s c", "SREM s a b c"},
+	} {
+		doS(e, s, strings.Fields(tc.add)...)
+		setExpire(t, e, s, tc.key, at)
+		doS(e, s, strings.Fields(tc.more)...)
+		if strings.HasPrefix(tc.key, "h") {
+			doS(e, s, "HINCRBY", "h", "n", "1")
+			doS(e, s, "HINCRBYFLOAT", "h", "f", "1")
+			doS(e, s, "HSETNX", "h", "x", "1")
+			doS(e, s, "HDEL", "h", "n", "f", "x")
+		}
+		if r, ok := record(t, e, s, tc.key); !ok || r.ExpireAt != at {
+			t.Fatalf("%s: TTL lost by a write: %+v %v", tc.key, r, ok)
+		}
+		if got := doS(e, s, strings.Fields(tc.del)...); got != ":3\r\n" {
+			t.Fatalf("%s: %q", tc.del, got)
+		}
+		if _, ok := record(t, e, s, tc.key); ok {
+			t.Fatalf("%s: emptied collection not deleted", tc.key)
+		}
+		if n := expiryEntries(t, st); n != 0 {
+			t.Fatalf("%s: %d expiry entries left", tc.key, n)
+		}
+	}
+	// Expired: invisible to reads, replaced by writes.
+	doS(e, s, "HSET", "h", "a", "1", "b", "2")
+	doS(e, s, "SADD", "s", "a", "b")
+	setExpire(t, e, s, "h", now.UnixMilli()+1000)
+	setExpire(t, e, s, "s", now.UnixMilli()+1000)
+	now = now.Add(2 * time.Second)
+	for _, c := range [][2]string{
+		{"HGET h a", "$-1\r\n"}, {"HLEN h", ":0\r\n"}, {"SCARD s", ":0\r\n"}, {"SISMEMBER s a", ":0\r\n"},
+		{"HSET h c 3", ":1\r\n"}, {"HLEN h", ":1\r\n"}, {"HGET h a", "$-1\r\n"},
+		{"SADD s c", ":1\r\n"}, {"SCARD s", ":1\r\n"},
+	} {
+		if got := doS(e, s, strings.Fields(c[0])...); got != c[1] {
+			t.Errorf("%s: got %q want %q", c[0], got, c[1])
+		}
+	}
+	if r, _ := record(t, e, s, "h"); r.ExpireAt != 0 {
+		t.Errorf("a new hash inherited an old TTL")
+	}
+	// Store commands replace the destination and its TTL.
+	setExpire(t, e, s, "s", now.UnixMilli()+100_000)
+	doS(e, s, "SADD", "src", "x", "y")
+	if got := doS(e, s, "SUNIONSTORE", "s", "src"); got != ":2\r\n" {
+		t.Fatal(got)
+	}
+	if r, _ := record(t, e, s, "s"); r.ExpireAt != 0 {
+		t.Errorf("SUNIONSTORE kept the destination's TTL")
+	}
+}
+
+// One field operation touches O(1) pages whatever the hash's size.
+func TestCollectionPagesPerOp(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	cs := &countingStore{Store: memstore.New()}
+	e, s := testEngine(t, cs, &now)
+	args := []string{"HSET", "h"}
+	sargs := []string{"SADD", "s"}
+	for i := 0; i < 20000; i++ {
+		args = append(args, fmt.Sprint("f", i), "v")
+		sargs = append(sargs, fmt.Sprint("m", i))
+	}
+	doS(e, s, args...)
+	doS(e, s, sargs...)
+	for _, cmd := range []string{
+		"HSET h f5 x", "HSET h new x", "HDEL h f6", "HGET h f7", "HINCRBY h n 1", "HEXISTS h f8",
+		"SADD s new", "SREM s m5", "SISMEMBER s m7", "SMOVE s s2 m9", "SCARD s", "HLEN h",
+	} {
+		*cs = countingStore{Store: cs.Store}
+		doS(e, s, strings.Fields(cmd)...)
+		n := cs.gets + cs.puts + cs.dels + cs.scans
+		t.Logf("%s: %d page operations", cmd, n)
+		if n > 10 {
+			t.Errorf("%s: %d page operations (%d gets, %d puts, %d deletes, %d scans)", cmd, n, cs.gets, cs.puts, cs.dels, cs.scans)
+		}
+	}
+}
+
+// HSCAN's cursor progresses over fields sharing long prefixes, and over
+// fields made of zero bytes.
+func TestScanCursorEdges(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	e, s := testEngine(t, memstore.New(), &now)
+	want := map[string]bool{"": true, "\x00": true, "\x00\x00\x00\x00\x00\x00\x00\x00\x00": true}
+	for i := 0; i < 300; i++ {
+		want[fmt.Sprintf("a-very-long-common-prefix:%d", i)] = true
+		want[fmt.Sprintf("b%d", i)] = true
+	}
+	for f := range want {
+		doS(e, s, "SADD", "s", f)
+	}
+	seen := map[string]bool{}
+	cursor := "0"
+	for calls := 0; ; calls++ {
+		v, err := resp.NewReader(strings.NewReader(doS(e, s, "SSCAN", "s", cursor, "COUNT", "7"))).Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cursor = v.Elems[0].Str
+		for _, m := range v.Elems[1].Elems {
+			seen[m.Str] = true
+		}
+		if cursor == "0" {
+			break
+		}
+		if calls > 1000 {
+			t.Fatal("SSCAN does not end")
+		}
+	}
+	if len(seen) != len(want) {
+		t.Fatalf("SSCAN saw %d of %d members", len(seen), len(want))
+	}
+}
+
+func TestLongDouble(t *testing.T) {
+	for _, c := range [][3]string{
+		{"10.5", "0.1", "10.6"}, {"1.1", "2.2", "3.3"}, {"1.10", "1e3", "1001.09999999999999998"},
+		{"0", "-0", "0"}, {"5", "0x10", "21"}, {"1e20", "1e-20", "100000000000000000000"},
+		{"3.0e3", "200", "3200"}, {"-1.5", "1.5", "0"},
+	} {
+		a, ok1 := parseLongDouble([]byte(c[0]))
+		b, ok2 := parseLongDouble([]byte(c[1]))
+		got, ok := addLongDouble(a, b)
+		if !ok1 || !ok2 || !ok || got != c[2] {
+			t.Errorf("%s + %s = %q, want %q", c[0], c[1], got, c[2])
+		}
+	}
+	for _, bad := range []string{"", " 1", "1 ", "nan", "abc", "1_0", "0b1", "--1", "1e"} {
+		if _, ok := parseLongDouble([]byte(bad)); ok {
+			t.Errorf("parseLongDouble(%q) accepted", bad)
+		}
+	}
+}
