@@ -262,6 +262,11 @@ func parseInt(b []byte) (int64, bool) {
 
 // ---- random picks ----
 
+// maxRandomReply bounds the count of SRANDMEMBER and HRANDFIELD with
+// repetitions: Redis would try to build a reply of any size and exhaust
+// memory; Folio answers "value is out of range" beyond this instead.
+const maxRandomReply = 1 << 26
+
 // smallCollection is the size up to which random picks read the whole
 // collection and choose exactly uniformly.
 const smallCollection = 1024
@@ -292,9 +297,9 @@ func (c *Ctx) randomSubs(id uint64, count int64, n int, distinct bool) ([][]byte
 			}
 			return all[:n], nil
 		}
-		out := make([][]byte, n)
-		for i := range out {
-			out[i] = all[rng.IntN(len(all))]
+		out := make([][]byte, 0, min(n, 1<<16))
+		for len(out) < n {
+			out = append(out, all[rng.IntN(len(all))])
 		}
 		return out, nil
 	}
@@ -302,7 +307,7 @@ func (c *Ctx) randomSubs(id uint64, count int64, n int, distinct bool) ([][]byte
 	if err != nil {
 		return nil, err
 	}
-	out := make([][]byte, 0, n)
+	out := make([][]byte, 0, min(n, 1<<16))
 	seen := map[string]bool{}
 	for tries := 0; len(out) < n; tries++ {
 		sub, err := c.probeElem(id, first, last)

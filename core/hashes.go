@@ -55,10 +55,15 @@ func (c *Ctx) hashSet(r *Record, field, val []byte) (added bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	return !had, c.hashPut(r, field, val, had)
+}
+
+// hashPut sets field, known to be present (had) or not, to val.
+func (c *Ctx) hashPut(r *Record, field, val []byte, had bool) error {
 	if !had {
 		r.Count++
 	}
-	return !had, c.elemPut(r.ID, field, val)
+	return c.elemPut(r.ID, field, val)
 }
 
 // saveHash writes back a hash record read (exists) or created by openHash.
@@ -340,8 +345,10 @@ func cmdHincrby(c *Ctx) error {
 		return c.fail(err)
 	}
 	var cur int64
+	had := false
 	if exists {
-		v, had, err := c.elemGet(r.ID, field)
+		var v []byte
+		v, had, err = c.elemGet(r.ID, field)
 		if err != nil {
 			return err
 		}
@@ -358,7 +365,7 @@ func cmdHincrby(c *Ctx) error {
 	}
 	cur += incr
 	prev := r
-	if _, err := c.hashSet(&r, field, strconv.AppendInt(nil, cur, 10)); err != nil {
+	if err := c.hashPut(&r, field, strconv.AppendInt(nil, cur, 10), had); err != nil {
 		return err
 	}
 	if _, err := c.saveHash(key, &r, prev, exists); err != nil {
@@ -388,8 +395,10 @@ func cmdHincrbyfloat(c *Ctx) error {
 		return c.fail(err)
 	}
 	cur, _ := parseLongDouble([]byte("0"))
+	had := false
 	if exists {
-		v, had, err := c.elemGet(r.ID, field)
+		var v []byte
+		v, had, err = c.elemGet(r.ID, field)
 		if err != nil {
 			return err
 		}
@@ -406,7 +415,7 @@ func cmdHincrbyfloat(c *Ctx) error {
 		return nil
 	}
 	prev := r
-	if _, err := c.hashSet(&r, field, []byte(sum)); err != nil {
+	if err := c.hashPut(&r, field, []byte(sum), had); err != nil {
 		return err
 	}
 	if _, err := c.saveHash(key, &r, prev, exists); err != nil {
@@ -471,6 +480,10 @@ func cmdHrandfield(c *Ctx) error {
 	}
 	if distinct && n > r.Count {
 		n = r.Count
+	}
+	if n > maxRandomReply {
+		c.W.Error(msgOutOfRange)
+		return nil
 	}
 	subs, err := c.randomSubs(r.ID, r.Count, int(n), distinct)
 	if err != nil {

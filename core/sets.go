@@ -319,6 +319,10 @@ func cmdSrandmember(c *Ctx) error {
 	} else if n > r.Count {
 		n = r.Count
 	}
+	if n > maxRandomReply {
+		c.W.Error(msgOutOfRange)
+		return nil
+	}
 	subs, err := c.randomSubs(r.ID, r.Count, int(n), distinct)
 	if err != nil {
 		return err

@@ -277,3 +277,23 @@ func TestSscanLarge(t *testing.T) {
 		t.Fatalf("SSCAN saw %d members", len(seen))
 	}
 }
+
+// TestRandomHugeCounts: a repeated-pick count far beyond memory is refused
+// instead of crashing the host.
+func TestRandomHugeCounts(t *testing.T) {
+	e, s := newEngine(t)
+	e.Do(s, "SADD", "s", "a", "b")
+	e.Do(s, "HSET", "h", "a", "1")
+	for _, args := range [][]string{
+		{"SRANDMEMBER", "s", "-9223372036854775807"},
+		{"HRANDFIELD", "h", "-9223372036854775807"},
+		{"HRANDFIELD", "h", "-4611686018427387903", "WITHVALUES"},
+	} {
+		if got := string(e.Do(s, args...)); got != "-ERR value is out of range\r\n" {
+			t.Errorf("%q: %q", args, got)
+		}
+	}
+	if got := string(e.Do(s, "SRANDMEMBER", "s", "9223372036854775807")); got[:4] != "*2\r\n" {
+		t.Errorf("SRANDMEMBER s MAX: %q", got)
+	}
+}
