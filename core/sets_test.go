@@ -2,6 +2,8 @@ package core_test
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -296,4 +298,86 @@ func TestRandomHugeCounts(t *testing.T) {
 	if got := string(e.Do(s, "SRANDMEMBER", "s", "9223372036854775807")); got[:4] != "*2\r\n" {
 		t.Errorf("SRANDMEMBER s MAX: %q", got)
 	}
+}
+
+// TestHashSetRandomRedis plays random hash and set commands against Folio
+// and a real redis-server and compares every reply (unordered ones as
+// multisets). Random-reply commands are left out so both stay in step.
+func TestHashSetRandomRedis(t *testing.T) {
+	rng := rand.New(rand.NewPCG(42, 7))
+	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	hkey := func() string { return pick("h1", "h2", "str", "s1") }
+	skey := func() string { return pick("s1", "s2", "s3", "str", "h1") }
+	field := func() string { return pick("a", "b", "c", "d", "1", "2", "10", "-3") }
+	value := func() string { return pick("1", "-7", "2.5", "x", "10", "1e3", "0.1", "") }
+	var b strings.Builder
+	for i := 0; i < 3000; i++ {
+		var line string
+		switch rng.IntN(30) {
+		case 0:
+			line = "> HSET " + hkey() + " " + field() + " " + value() + " " + field() + " " + value()
+		case 1:
+			line = "> HSETNX " + hkey() + " " + field() + " " + value()
+		case 2:
+			line = "> HDEL " + hkey() + " " + field() + " " + field()
+		case 3:
+			line = "> HGET " + hkey() + " " + field()
+		case 4:
+			line = "> HMGET " + hkey() + " " + field() + " " + field()
+		case 5:
+			line = "> HLEN " + hkey()
+		case 6:
+			line = "> HEXISTS " + hkey() + " " + field()
+		case 7:
+			line = "> HSTRLEN " + hkey() + " " + field()
+		case 8:
+			line = "> HINCRBY " + hkey() + " " + field() + " " + pick("1", "-5", "100", "x")
+		case 9:
+			line = "> HINCRBYFLOAT " + hkey() + " " + field() + " " + pick("1.5", "-0.25", "3", "0.1", "1e2")
+		case 10:
+			line = ">~ HGETALL " + hkey()
+		case 11:
+			line = ">~ " + pick("HKEYS ", "HVALS ") + hkey()
+		case 12:
+			line = ">~ HRANDFIELD " + hkey() + " 100"
+		case 13, 14:
+			line = "> SADD " + skey() + " " + field() + " " + field()
+		case 15:
+			line = "> SREM " + skey() + " " + field() + " " + field()
+		case 16:
+			line = "> SISMEMBER " + skey() + " " + field()
+		case 17:
+			line = "> SMISMEMBER " + skey() + " " + field() + " " + field()
+		case 18:
+			line = "> SCARD " + skey()
+		case 19:
+			line = ">~ SMEMBERS " + skey()
+		case 20:
+			line = "> SMOVE " + skey() + " " + skey() + " " + field()
+		case 21:
+			line = ">~ " + pick("SINTER", "SUNION", "SDIFF") + " " + skey() + " " + skey() + " " + skey()
+		case 22:
+			line = "> SINTERCARD 2 " + skey() + " " + skey() + pick("", " LIMIT 1", " LIMIT 0")
+		case 23:
+			line = "> " + pick("SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE") + " " + skey() + " " + skey() + " " + skey()
+		case 24:
+			line = ">~ SRANDMEMBER " + skey() + " 100"
+		case 25:
+			line = ">~ SPOP " + skey() + " 100"
+		case 26:
+			if rng.IntN(4) == 0 {
+				line = "> SET str x"
+			} else {
+				line = "> GET str"
+			}
+		case 27:
+			line = "> HGET " + hkey() + " " + field()
+		case 28:
+			line = "> SISMEMBER " + skey() + " " + field()
+		case 29:
+			line = "> HLEN " + hkey()
+		}
+		b.WriteString(line + "\n")
+	}
+	runDiff(t, b.String())
 }
