@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"testing"
@@ -95,6 +96,21 @@ func benchScaleSet(b *testing.B, size int) {
 			m := []byte("new:" + strconv.Itoa(i))
 			run1(b, e, s, &w, sadd, key, m)
 			run1(b, e, s, &w, srem, key, m)
+		}
+	})
+	// Random picks probe the ordered members instead of reading them.
+	b.Run(fmt.Sprintf("srandmember/%d", size), func(b *testing.B) {
+		var w resp.Writer
+		for i := 0; i < b.N; i++ {
+			run1(b, e, s, &w, []byte("SRANDMEMBER"), key)
+		}
+	})
+	b.Run(fmt.Sprintf("spop-sadd/%d", size), func(b *testing.B) {
+		var w resp.Writer
+		for i := 0; i < b.N; i++ {
+			run1(b, e, s, &w, []byte("SPOP"), key)
+			m := append([]byte(nil), w.B[bytes.IndexByte(w.B, '\n')+1:len(w.B)-2]...)
+			run1(b, e, s, &w, sadd, key, m)
 		}
 	})
 }
