@@ -275,7 +275,7 @@ const smallCollection = 1024
 // elements. distinct asks for n different elements (n <= count). Small
 // collections are read whole; in large ones each pick is a random probe
 // into the ordered range of subs, so its cost does not grow with the
-// collection (the choice is then only roughly uniform).
+// collection (the choice is then only roughly uniform; see prober).
 func (c *Ctx) randomSubs(id uint64, count int64, n int, distinct bool) ([][]byte, error) {
 	rng := c.E.Random()
 	if n <= 0 || count <= 0 {
@@ -303,14 +303,14 @@ func (c *Ctx) randomSubs(id uint64, count int64, n int, distinct bool) ([][]byte
 		}
 		return out, nil
 	}
-	first, last, err := c.elemBounds(id)
+	p, err := c.newProber(id)
 	if err != nil {
 		return nil, err
 	}
 	out := make([][]byte, 0, min(n, 1<<16))
 	seen := map[string]bool{}
 	for tries := 0; len(out) < n; tries++ {
-		sub, err := c.probeElem(id, first, last)
+		sub, err := p.pick()
 		if err != nil {
 			return nil, err
 		}
@@ -349,69 +349,94 @@ func (c *Ctx) randomSubsExact(id uint64, n int, seen map[string]bool, out [][]by
 	return out, nil
 }
 
-// elemBounds returns copies of the first and last subs of collection id.
-func (c *Ctx) elemBounds(id uint64) (first, last []byte, err error) {
-	err = c.scanElems(id, nil, nil, false, func(sub, _ []byte) bool {
-		first = append([]byte(nil), sub...)
-		return false
-	})
-	if err != nil {
-		return
-	}
-	err = c.scanElems(id, nil, nil, true, func(sub, _ []byte) bool {
-		last = append([]byte(nil), sub...)
-		return false
-	})
-	return
+// prober draws random elements of a large collection by probing its
+// ordered subs: a random key shaped like the subs it has seen (as long as
+// the longest, each byte drawn from the bytes they use, small gaps between
+// those filled in) and a random pick among the few elements at or after
+// it. Hex ids thus probe hex digits, not the gap between '9' and 'a'. It
+// is roughly uniform for the usual keys (counters, ids, words, hashes) and
+// costs O(1) pages per pick.
+type prober struct {
+	c        *Ctx
+	id       uint64
+	first    []byte
+	cp       int    // length of the prefix common to every sub
+	maxLen   int    // longest sub seen
+	alphabet []byte // bytes used after the common prefix, ascending
 }
 
-// probeElem returns a random sub of collection id, whose first and last
-// subs are given. It draws a random key between them, shaped like them
-// (same length, bytes in the range they use), and picks at random among
-// the few elements at or after it (wrapping to the start): roughly
-// uniform for the usual keys (counters, ids, words), at O(1) cost.
-func (c *Ctx) probeElem(id uint64, first, last []byte) ([]byte, error) {
-	const window = 16
-	rng := c.E.Random()
-	cp := 0
-	for cp < len(first) && cp < len(last) && first[cp] == last[cp] {
-		cp++
-	}
-	lo, hi := byte(0xff), byte(0)
-	for _, b := range [][]byte{first[cp:], last[cp:]} {
-		for _, ch := range b {
-			lo, hi = min(lo, ch), max(hi, ch)
+const probeWindow = 16
+
+// newProber samples the first and last subs of collection id.
+func (c *Ctx) newProber(id uint64) (*prober, error) {
+	p := &prober{c: c, id: id}
+	var samples [][]byte
+	for _, rev := range []bool{false, true} {
+		n := 0
+		err := c.scanElems(id, nil, nil, rev, func(sub, _ []byte) bool {
+			samples = append(samples, append([]byte(nil), sub...))
+			n++
+			return n < probeWindow
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
-	if lo > hi {
-		lo, hi = 0, 0xff
+	if len(samples) == 0 {
+		return p, nil
 	}
-	n := max(len(first), len(last))
-	probe := append(make([]byte, 0, n), first[:cp]...)
-	if cp < n {
-		a, b := 0, 255
-		if cp < len(first) {
-			a = int(first[cp])
-		}
-		if cp < len(last) {
-			b = int(last[cp])
-		}
-		probe = append(probe, byte(a+rng.IntN(b-a+1)))
+	p.first = samples[0]
+	last := samples[len(samples)-1]
+	for p.cp < len(p.first) && p.cp < len(last) && p.first[p.cp] == last[p.cp] {
+		p.cp++
 	}
-	for len(probe) < n {
-		probe = append(probe, lo+byte(rng.IntN(int(hi-lo)+1)))
+	var used [256]bool
+	for _, sub := range samples {
+		p.maxLen = max(p.maxLen, len(sub))
+		for _, ch := range sub[min(p.cp, len(sub)):] {
+			used[ch] = true
+		}
+	}
+	prev := -1
+	for ch := 0; ch < 256; ch++ {
+		if !used[ch] {
+			continue
+		}
+		if prev >= 0 && ch-prev <= 10 {
+			for g := prev + 1; g < ch; g++ {
+				p.alphabet = append(p.alphabet, byte(g))
+			}
+		}
+		p.alphabet = append(p.alphabet, byte(ch))
+		prev = ch
+	}
+	if len(p.alphabet) < 2 {
+		p.alphabet = p.alphabet[:0]
+		for ch := 0; ch < 256; ch++ {
+			p.alphabet = append(p.alphabet, byte(ch))
+		}
+	}
+	return p, nil
+}
+
+// pick returns a copy of a random sub.
+func (p *prober) pick() ([]byte, error) {
+	rng := p.c.E.Random()
+	probe := append(make([]byte, 0, p.maxLen), p.first[:p.cp]...)
+	for len(probe) < p.maxLen {
+		probe = append(probe, p.alphabet[rng.IntN(len(p.alphabet))])
 	}
 	var got [][]byte
 	collect := func(sub, _ []byte) bool {
 		got = append(got, append([]byte(nil), sub...))
-		return len(got) < window
+		return len(got) < probeWindow
 	}
-	err := c.scanElems(id, probe, nil, false, collect)
-	if err == nil && len(got) < window {
-		err = c.scanElems(id, nil, probe, false, collect)
+	err := p.c.scanElems(p.id, probe, nil, false, collect)
+	if err == nil && len(got) < probeWindow {
+		err = p.c.scanElems(p.id, nil, probe, false, collect)
 	}
 	if err != nil || len(got) == 0 {
-		return append([]byte(nil), first...), err
+		return append([]byte(nil), p.first...), err
 	}
 	return got[rng.IntN(len(got))], nil
 }

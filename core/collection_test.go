@@ -2,6 +2,8 @@ package core
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -231,6 +233,50 @@ func TestLongDouble(t *testing.T) {
 	for _, bad := range []string{"", " 1", "1 ", "nan", "abc", "1_0", "0b1", "--1", "1e"} {
 		if _, ok := parseLongDouble([]byte(bad)); ok {
 			t.Errorf("parseLongDouble(%q) accepted", bad)
+		}
+	}
+}
+
+// Random picks in a large collection spread over it for common key shapes.
+func TestRandomPickSpread(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	// The least number of distinct members 2000 picks among 5000 must
+	// give (uniform picks give about 1648).
+	floor := map[string]int{"num": 1000, "hex": 1400, "word": 1400, "uuid": 1100}
+	shapes := map[string]func(i int) string{
+		"num": func(i int) string { return fmt.Sprintf("m%d", i) },
+		"hex": func(i int) string { return fmt.Sprintf("%016x", rng.Uint64()) },
+		"word": func(i int) string {
+			b := make([]byte, 3+rng.IntN(8))
+			for j := range b {
+				b[j] = 'a' + byte(rng.IntN(26))
+			}
+			return string(b)
+		},
+		"uuid": func(i int) string { return fmt.Sprintf("user:%08x-%04x", rng.Uint32(), rng.Uint32()&0xffff) },
+	}
+	for _, name := range []string{"num", "hex", "word", "uuid"} {
+		gen := shapes[name]
+		now := time.Unix(1700000000, 0)
+		e, s := testEngine(t, memstore.New(), &now)
+		args := []string{"SADD", "s"}
+		for i := 0; i < 5000; i++ {
+			args = append(args, gen(i))
+		}
+		e.Do(s, args...)
+		var n int
+		fmt.Sscanf(doS(e, s, "SCARD", "s")[1:], "%d", &n)
+		seen := map[string]int{}
+		for i := 0; i < 2000; i++ {
+			seen[doS(e, s, "SRANDMEMBER", "s")]++
+		}
+		mx := 0
+		for _, c := range seen {
+			mx = max(mx, c)
+		}
+		t.Logf("%s: %d members, 2000 picks: %d distinct (uniform ~%d), max hits %d", name, n, len(seen), int(float64(n)*(1-math.Exp(-2000/float64(n)))), mx)
+		if len(seen) < floor[name] {
+			t.Errorf("%s: only %d distinct members in 2000 picks (want >= %d)", name, len(seen), floor[name])
 		}
 	}
 }
