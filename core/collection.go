@@ -130,9 +130,9 @@ func cursorStart(cur uint64) []byte {
 	return bytes.TrimRight(b[:], "\x00")
 }
 
-// parseCursor parses a SCAN cursor as Redis does (strtoul: a leading '-'
+// parseElemCursor parses a SCAN cursor as Redis does (strtoul: a leading '-'
 // wraps around).
-func parseCursor(b []byte) (uint64, bool) {
+func parseElemCursor(b []byte) (uint64, bool) {
 	s := string(b)
 	neg := strings.HasPrefix(s, "-")
 	if neg {
@@ -153,16 +153,16 @@ func parseCursor(b []byte) (uint64, bool) {
 	return n, true
 }
 
-// scanOptions are SCAN-family options: MATCH pattern, COUNT n.
-type scanOptions struct {
+// elemScanOptions are SCAN-family options: MATCH pattern, COUNT n.
+type elemScanOptions struct {
 	count   int
 	pattern []byte // nil matches everything
 }
 
-// parseScanOptions parses [MATCH pattern] [COUNT count] from args; on
+// parseElemScanOptions parses [MATCH pattern] [COUNT count] from args; on
 // failure it returns Redis's error text.
-func parseScanOptions(args [][]byte) (scanOptions, string) {
-	o := scanOptions{count: 10}
+func parseElemScanOptions(args [][]byte) (elemScanOptions, string) {
+	o := elemScanOptions{count: 10}
 	for i := 0; i < len(args); i += 2 {
 		if i+1 >= len(args) {
 			return o, msgSyntax
@@ -192,7 +192,7 @@ func parseScanOptions(args [][]byte) (scanOptions, string) {
 	return o, ""
 }
 
-func (o *scanOptions) match(b []byte) bool {
+func (o *elemScanOptions) match(b []byte) bool {
 	return o.pattern == nil || globMatch(o.pattern, b, false)
 }
 
@@ -200,7 +200,7 @@ func (o *scanOptions) match(b []byte) bool {
 // id from cursor cur: it calls fn for each element (in sub order) whose
 // sub matches, and returns the next cursor (0 when done). all asks for
 // every element in one step, as Redis does for small encodings.
-func (c *Ctx) scanCollection(id uint64, cur uint64, o *scanOptions, all bool, fn func(sub, page []byte)) (uint64, error) {
+func (c *Ctx) scanCollection(id uint64, cur uint64, o *elemScanOptions, all bool, fn func(sub, page []byte)) (uint64, error) {
 	seen := 0
 	var next uint64
 	err := c.scanElems(id, cursorStart(cur), nil, false, func(sub, page []byte) bool {
@@ -447,11 +447,11 @@ func (p *prober) pick() ([]byte, error) {
 // on x86-64 has a 64-bit mantissa, and prints the sum with "%.17Lf" and
 // trailing zeros removed. big.Float at precision 64 reproduces both.
 
-const longDoublePrec = 64
+const ldPrec = 64
 
-// parseLongDouble parses b as Redis's string2ld (strtold) does: no leading
+// ldParse parses b as Redis's string2ld (strtold) does: no leading
 // space, the whole string, decimal or hex, inf; never nan.
-func parseLongDouble(b []byte) (*big.Float, bool) {
+func ldParse(b []byte) (*big.Float, bool) {
 	if len(b) == 0 || len(b) >= 5*1024 || isSpace(b[0]) {
 		return nil, false
 	}
@@ -464,7 +464,7 @@ func parseLongDouble(b []byte) (*big.Float, bool) {
 	if body == "inf" || body == "infinity" {
 		return new(big.Float).SetInf(s[0] == '-'), true
 	}
-	f, _, err := big.ParseFloat(s, 0, longDoublePrec, big.ToNearestEven)
+	f, _, err := big.ParseFloat(s, 0, ldPrec, big.ToNearestEven)
 	if err != nil {
 		return nil, false
 	}
@@ -475,22 +475,22 @@ func isSpace(b byte) bool {
 	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\v' || b == '\f'
 }
 
-// addLongDouble returns a+b formatted as Redis stores an incremented float,
+// ldAdd returns a+b formatted as Redis stores an incremented float,
 // or false when the sum is not finite.
-func addLongDouble(a, b *big.Float) (string, bool) {
+func ldAdd(a, b *big.Float) (string, bool) {
 	if a.IsInf() || b.IsInf() {
 		return "", false
 	}
-	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(a, b)
+	sum := new(big.Float).SetPrec(ldPrec).SetMode(big.ToNearestEven).Add(a, b)
 	if sum.MantExp(nil) > 16384 { // beyond long double's range: inf
 		return "", false
 	}
-	return formatLongDouble(sum), true
+	return ldFormat(sum), true
 }
 
-// formatLongDouble formats f as ld2string(LD_STR_HUMAN): "%.17Lf" without
+// ldFormat formats f as ld2string(LD_STR_HUMAN): "%.17Lf" without
 // trailing zeros.
-func formatLongDouble(f *big.Float) string {
+func ldFormat(f *big.Float) string {
 	s := f.Text('f', 17)
 	if strings.IndexByte(s, '.') >= 0 {
 		s = strings.TrimRight(s, "0")

@@ -13,31 +13,31 @@ import (
 	"github.com/foliodb/folio/core/store/memstore"
 )
 
-// countingStore counts the pages a transaction reads and writes.
-type countingStore struct {
+// pageCounter counts the pages a transaction reads and writes.
+type pageCounter struct {
 	store.Store
 	gets, puts, dels, scans int
 }
 
-type countingTx struct {
+type pageCounterTx struct {
 	store.Tx
-	s *countingStore
+	s *pageCounter
 }
 
-func (s *countingStore) Begin(w bool) (store.Tx, error) {
+func (s *pageCounter) Begin(w bool) (store.Tx, error) {
 	tx, err := s.Store.Begin(w)
-	return countingTx{tx, s}, err
+	return pageCounterTx{tx, s}, err
 }
 
-func (t countingTx) Get(k []byte) ([]byte, bool, error) { t.s.gets++; return t.Tx.Get(k) }
-func (t countingTx) Put(k, p []byte) error              { t.s.puts++; return t.Tx.Put(k, p) }
-func (t countingTx) Delete(k []byte) error              { t.s.dels++; return t.Tx.Delete(k) }
-func (t countingTx) Scan(a, b []byte, r bool, fn func(k, p []byte) bool) error {
+func (t pageCounterTx) Get(k []byte) ([]byte, bool, error) { t.s.gets++; return t.Tx.Get(k) }
+func (t pageCounterTx) Put(k, p []byte) error              { t.s.puts++; return t.Tx.Put(k, p) }
+func (t pageCounterTx) Delete(k []byte) error              { t.s.dels++; return t.Tx.Delete(k) }
+func (t pageCounterTx) Scan(a, b []byte, r bool, fn func(k, p []byte) bool) error {
 	t.s.scans++
 	return t.Tx.Scan(a, b, r, fn)
 }
 
-func testEngine(t *testing.T, st store.Store, now *time.Time) (*Engine, *Session) {
+func collEngine(t *testing.T, st store.Store, now *time.Time) (*Engine, *Session) {
 	t.Helper()
 	e, err := New(st, Options{Now: func() time.Time { return *now }, Seed: 7})
 	if err != nil {
@@ -97,7 +97,7 @@ func doS(e *Engine, s *Session, args ...string) string { return string(e.Do(s, a
 func TestCollectionTTL(t *testing.T) {
 	now := time.Unix(1700000000, 0)
 	st := memstore.New()
-	e, s := testEngine(t, st, &now)
+	e, s := collEngine(t, st, &now)
 	at := now.UnixMilli() + 100_000
 	for _, tc := range []struct{ key, add, more, del string }{
 		{"h", "HSET h a 1 b 2", "HSET h c 3", "HDEL h a b c"},
@@ -157,8 +157,8 @@ func TestCollectionTTL(t *testing.T) {
 // One field operation touches O(1) pages whatever the hash's size.
 func TestCollectionPagesPerOp(t *testing.T) {
 	now := time.Unix(1700000000, 0)
-	cs := &countingStore{Store: memstore.New()}
-	e, s := testEngine(t, cs, &now)
+	cs := &pageCounter{Store: memstore.New()}
+	e, s := collEngine(t, cs, &now)
 	args := []string{"HSET", "h"}
 	sargs := []string{"SADD", "s"}
 	for i := 0; i < 20000; i++ {
@@ -171,7 +171,7 @@ func TestCollectionPagesPerOp(t *testing.T) {
 		"HSET h f5 x", "HSET h new x", "HDEL h f6", "HGET h f7", "HINCRBY h n 1", "HEXISTS h f8",
 		"SADD s new", "SREM s m5", "SISMEMBER s m7", "SMOVE s s2 m9", "SCARD s", "HLEN h",
 	} {
-		*cs = countingStore{Store: cs.Store}
+		*cs = pageCounter{Store: cs.Store}
 		doS(e, s, strings.Fields(cmd)...)
 		n := cs.gets + cs.puts + cs.dels + cs.scans
 		t.Logf("%s: %d page operations", cmd, n)
@@ -185,7 +185,7 @@ func TestCollectionPagesPerOp(t *testing.T) {
 // fields made of zero bytes.
 func TestScanCursorEdges(t *testing.T) {
 	now := time.Unix(1700000000, 0)
-	e, s := testEngine(t, memstore.New(), &now)
+	e, s := collEngine(t, memstore.New(), &now)
 	want := map[string]bool{"": true, "\x00": true, "\x00\x00\x00\x00\x00\x00\x00\x00\x00": true}
 	for i := 0; i < 300; i++ {
 		want[fmt.Sprintf("a-very-long-common-prefix:%d", i)] = true
@@ -223,16 +223,16 @@ func TestLongDouble(t *testing.T) {
 		{"0", "-0", "0"}, {"5", "0x10", "21"}, {"1e20", "1e-20", "100000000000000000000"},
 		{"3.0e3", "200", "3200"}, {"-1.5", "1.5", "0"},
 	} {
-		a, ok1 := parseLongDouble([]byte(c[0]))
-		b, ok2 := parseLongDouble([]byte(c[1]))
-		got, ok := addLongDouble(a, b)
+		a, ok1 := ldParse([]byte(c[0]))
+		b, ok2 := ldParse([]byte(c[1]))
+		got, ok := ldAdd(a, b)
 		if !ok1 || !ok2 || !ok || got != c[2] {
 			t.Errorf("%s + %s = %q, want %q", c[0], c[1], got, c[2])
 		}
 	}
 	for _, bad := range []string{"", " 1", "1 ", "nan", "abc", "1_0", "0b1", "--1", "1e"} {
-		if _, ok := parseLongDouble([]byte(bad)); ok {
-			t.Errorf("parseLongDouble(%q) accepted", bad)
+		if _, ok := ldParse([]byte(bad)); ok {
+			t.Errorf("ldParse(%q) accepted", bad)
 		}
 	}
 }
@@ -258,7 +258,7 @@ func TestRandomPickSpread(t *testing.T) {
 	for _, name := range []string{"num", "hex", "word", "uuid"} {
 		gen := shapes[name]
 		now := time.Unix(1700000000, 0)
-		e, s := testEngine(t, memstore.New(), &now)
+		e, s := collEngine(t, memstore.New(), &now)
 		args := []string{"SADD", "s"}
 		for i := 0; i < 5000; i++ {
 			args = append(args, gen(i))

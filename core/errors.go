@@ -68,7 +68,7 @@ const (
 
 // Hashes and sets (and shared collection helpers).
 const (
-	msgNaNOrInf       = "ERR value is NaN or Infinity"
-	msgOutOfRange     = "ERR value is out of range"
-	msgOutOfRangeLong = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	msgNaNOrInf        = "ERR value is NaN or Infinity"
+	msgCountOutOfRange = "ERR value is out of range"
+	msgOutOfRangeLong  = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 )

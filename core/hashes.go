@@ -381,7 +381,7 @@ func cmdHincrby(c *Ctx) error {
 // https://redis.io/commands/hincrbyfloat
 func cmdHincrbyfloat(c *Ctx) error {
 	key, field := c.Args[1], c.Args[2]
-	incr, ok := parseLongDouble(c.Args[3])
+	incr, ok := ldParse(c.Args[3])
 	if !ok {
 		c.W.Error(msgNotFloat)
 		return nil
@@ -394,7 +394,7 @@ func cmdHincrbyfloat(c *Ctx) error {
 	if err != nil {
 		return c.fail(err)
 	}
-	cur, _ := parseLongDouble([]byte("0"))
+	cur, _ := ldParse([]byte("0"))
 	had := false
 	if exists {
 		var v []byte
@@ -403,13 +403,13 @@ func cmdHincrbyfloat(c *Ctx) error {
 			return err
 		}
 		if had {
-			if cur, ok = parseLongDouble(v); !ok {
+			if cur, ok = ldParse(v); !ok {
 				c.W.Error(msgHashNotFloat)
 				return nil
 			}
 		}
 	}
-	sum, ok := addLongDouble(cur, incr)
+	sum, ok := ldAdd(cur, incr)
 	if !ok {
 		c.W.Error(msgIncrFloatNaN)
 		return nil
@@ -462,7 +462,7 @@ func cmdHrandfield(c *Ctx) error {
 	} else if len(c.Args) == 4 {
 		withValues = true
 		if n < -(1<<63-1)/2 || n > (1<<63-1)/2 {
-			c.W.Error(msgOutOfRange)
+			c.W.Error(msgCountOutOfRange)
 			return nil
 		}
 	}
@@ -482,7 +482,7 @@ func cmdHrandfield(c *Ctx) error {
 		n = r.Count
 	}
 	if n > maxRandomReply {
-		c.W.Error(msgOutOfRange)
+		c.W.Error(msgCountOutOfRange)
 		return nil
 	}
 	subs, err := c.randomSubs(r.ID, r.Count, int(n), distinct)
@@ -526,7 +526,7 @@ func cmdHscan(c *Ctx) error {
 // which whole reports true is returned in one step, as Redis does for its
 // small encodings.
 func scanGeneric(c *Ctx, typ byte, whole func(Record) (bool, error), withPages bool) error {
-	cur, ok := parseCursor(c.Args[2])
+	cur, ok := parseElemCursor(c.Args[2])
 	if !ok {
 		c.W.Error(msgInvalidCursor)
 		return nil
@@ -539,7 +539,7 @@ func scanGeneric(c *Ctx, typ byte, whole func(Record) (bool, error), withPages b
 		c.emptyScan()
 		return nil
 	}
-	o, msg := parseScanOptions(c.Args[3:])
+	o, msg := parseElemScanOptions(c.Args[3:])
 	if msg != "" {
 		c.W.Error(msg)
 		return nil

@@ -165,7 +165,7 @@ const hashScript = `
 > HINCRBYFLOAT n f 1
 `
 
-func TestHashesRedis(t *testing.T) { runDiff(t, hashScript) }
+func TestHashesRedis(t *testing.T) { diffAgainstRedis(t, hashScript) }
 
 // TestHashScanLarge checks that HSCAN over a hash too big to be returned
 // whole visits every field, in batches near COUNT, and ends with cursor 0.
@@ -179,7 +179,7 @@ func TestHashScanLarge(t *testing.T) {
 	cursor, calls := "0", 0
 	for {
 		calls++
-		v := parse(t, e.Do(s, "HSCAN", "big", cursor, "COUNT", "50"))
+		v := parseReply(t, e.Do(s, "HSCAN", "big", cursor, "COUNT", "50"))
 		cursor = v.Elems[0].Str
 		for i := 0; i < len(v.Elems[1].Elems); i += 2 {
 			seen[v.Elems[1].Elems[i].Str]++
@@ -195,7 +195,7 @@ func TestHashScanLarge(t *testing.T) {
 		t.Errorf("HSCAN of %d fields in %d call(s): COUNT ignored", n, calls)
 	}
 	// Fields whose names differ beyond 8 bytes still progress.
-	v := parse(t, e.Do(s, "HSCAN", "big", "0", "COUNT", "5", "MATCH", "field:00000*"))
+	v := parseReply(t, e.Do(s, "HSCAN", "big", "0", "COUNT", "5", "MATCH", "field:00000*"))
 	if len(v.Elems[1].Elems) == 0 && v.Elems[0].Str == "0" {
 		t.Errorf("MATCH found nothing: %v", v)
 	}
@@ -211,7 +211,7 @@ func TestHashScanConcurrentWrites(t *testing.T) {
 	seen := map[string]bool{}
 	cursor, step := "0", 0
 	for {
-		v := parse(t, e.Do(s, "HSCAN", "h", cursor, "COUNT", "20"))
+		v := parseReply(t, e.Do(s, "HSCAN", "h", cursor, "COUNT", "20"))
 		cursor = v.Elems[0].Str
 		for i := 0; i < len(v.Elems[1].Elems); i += 2 {
 			seen[v.Elems[1].Elems[i].Str] = true
@@ -240,7 +240,7 @@ func TestHrandfieldCounts(t *testing.T) {
 		args = append(args, fmt.Sprintf("f%d", i), fmt.Sprint(i))
 	}
 	e.Do(s, args...)
-	v := parse(t, e.Do(s, "HRANDFIELD", "h", "100"))
+	v := parseReply(t, e.Do(s, "HRANDFIELD", "h", "100"))
 	if len(v.Elems) != 100 {
 		t.Fatalf("HRANDFIELD 100: %d fields", len(v.Elems))
 	}
@@ -251,7 +251,7 @@ func TestHrandfieldCounts(t *testing.T) {
 	if len(uniq) != 100 {
 		t.Errorf("HRANDFIELD 100 gave %d distinct fields", len(uniq))
 	}
-	v = parse(t, e.Do(s, "HRANDFIELD", "h", "-300", "WITHVALUES"))
+	v = parseReply(t, e.Do(s, "HRANDFIELD", "h", "-300", "WITHVALUES"))
 	if len(v.Elems) != 600 {
 		t.Fatalf("HRANDFIELD -300 WITHVALUES: %d elements", len(v.Elems))
 	}

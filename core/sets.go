@@ -35,9 +35,9 @@ func init() {
 	})
 }
 
-// setMaxIntsetEntries is Redis's set-max-intset-entries default: a set of
+// intsetMaxEntries is Redis's set-max-intset-entries default: a set of
 // at most this many integers is an intset, which SSCAN returns whole.
-const setMaxIntsetEntries = 512
+const intsetMaxEntries = 512
 
 // setAdd adds member to set r, reporting whether it is new.
 func (c *Ctx) setAdd(r *Record, member []byte) (bool, error) {
@@ -320,7 +320,7 @@ func cmdSrandmember(c *Ctx) error {
 		n = r.Count
 	}
 	if n > maxRandomReply {
-		c.W.Error(msgOutOfRange)
+		c.W.Error(msgCountOutOfRange)
 		return nil
 	}
 	subs, err := c.randomSubs(r.ID, r.Count, int(n), distinct)
@@ -675,7 +675,7 @@ func setOpStore(c *Ctx, op int, event string) error {
 // https://redis.io/commands/sscan
 func cmdSscan(c *Ctx) error {
 	return scanGeneric(c, TypeSet, func(r Record) (bool, error) {
-		if r.Count > setMaxIntsetEntries {
+		if r.Count > intsetMaxEntries {
 			return false, nil
 		}
 		ints := true

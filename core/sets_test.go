@@ -197,7 +197,7 @@ const setScript = `
 > SMISMEMBER s2 c z
 `
 
-func TestSetsRedis(t *testing.T) { runDiff(t, setScript) }
+func TestSetsRedis(t *testing.T) { diffAgainstRedis(t, setScript) }
 
 // TestSetRandomLarge checks SPOP and SRANDMEMBER counts on a set big
 // enough for random probing.
@@ -208,7 +208,7 @@ func TestSetRandomLarge(t *testing.T) {
 		args = append(args, fmt.Sprintf("m%d", i))
 	}
 	e.Do(s, args...)
-	v := parse(t, e.Do(s, "SRANDMEMBER", "s", "200"))
+	v := parseReply(t, e.Do(s, "SRANDMEMBER", "s", "200"))
 	uniq := map[string]bool{}
 	for _, m := range v.Elems {
 		uniq[m.Str] = true
@@ -216,10 +216,10 @@ func TestSetRandomLarge(t *testing.T) {
 	if len(v.Elems) != 200 || len(uniq) != 200 {
 		t.Fatalf("SRANDMEMBER 200: %d members, %d distinct", len(v.Elems), len(uniq))
 	}
-	if v := parse(t, e.Do(s, "SRANDMEMBER", "s", "-7000")); len(v.Elems) != 7000 {
+	if v := parseReply(t, e.Do(s, "SRANDMEMBER", "s", "-7000")); len(v.Elems) != 7000 {
 		t.Fatalf("SRANDMEMBER -7000: %d members", len(v.Elems))
 	}
-	v = parse(t, e.Do(s, "SPOP", "s", "300"))
+	v = parseReply(t, e.Do(s, "SPOP", "s", "300"))
 	popped := map[string]bool{}
 	for _, m := range v.Elems {
 		popped[m.Str] = true
@@ -238,7 +238,7 @@ func TestSetRandomLarge(t *testing.T) {
 	// Popping everything, one by one, empties and deletes the set.
 	seen := map[string]bool{}
 	for i := 0; i < 4700; i++ {
-		v := parse(t, e.Do(s, "SPOP", "s"))
+		v := parseReply(t, e.Do(s, "SPOP", "s"))
 		if v.Null || seen[v.Str] || popped[v.Str] {
 			t.Fatalf("SPOP #%d: %+v", i, v)
 		}
@@ -263,7 +263,7 @@ func TestSscanLarge(t *testing.T) {
 	seen := map[string]bool{}
 	cursor := "0"
 	for calls := 0; ; calls++ {
-		v := parse(t, e.Do(s, "SSCAN", "s", cursor, "COUNT", "100", "MATCH", "member-*"))
+		v := parseReply(t, e.Do(s, "SSCAN", "s", cursor, "COUNT", "100", "MATCH", "member-*"))
 		cursor = v.Elems[0].Str
 		for _, m := range v.Elems[1].Elems {
 			seen[m.Str] = true
@@ -379,5 +379,5 @@ func TestHashSetRandomRedis(t *testing.T) {
 		}
 		b.WriteString(line + "\n")
 	}
-	runDiff(t, b.String())
+	diffAgainstRedis(t, b.String())
 }

@@ -21,9 +21,9 @@ import (
 // the top-level aggregate as a multiset, ">? cmd" compares the reply's
 // type only (random replies; errors are still compared exactly).
 
-// startRedis starts a redis-server on a free port and returns a connection
+// startDiffRedis starts a redis-server on a free port and returns a connection
 // to it, or skips when none is installed (fails with FOLIO_REQUIRE_REDIS=1).
-func startRedis(t testing.TB) (net.Conn, *resp.Reader) {
+func startDiffRedis(t testing.TB) (net.Conn, *resp.Reader) {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -58,9 +58,9 @@ func startRedis(t testing.TB) (net.Conn, *resp.Reader) {
 	return conn, resp.NewReader(bufio.NewReader(conn))
 }
 
-// splitCommand splits a line like redis-cli: spaces separate, double
+// splitInline splits a line like redis-cli: spaces separate, double
 // quotes group (with \" \\ \n \xHH escapes), single quotes group.
-func splitCommand(line string) []string {
+func splitInline(line string) []string {
 	var out []string
 	for i := 0; i < len(line); {
 		for i < len(line) && line[i] == ' ' {
@@ -108,7 +108,7 @@ func splitCommand(line string) []string {
 	return out
 }
 
-func encodeValue(v resp.Value) string {
+func showValue(v resp.Value) string {
 	var b strings.Builder
 	var enc func(v resp.Value)
 	enc = func(v resp.Value) {
@@ -134,10 +134,10 @@ func encodeValue(v resp.Value) string {
 	return b.String()
 }
 
-// canonical sorts the top level of an unordered aggregate.
-func canonical(v resp.Value) string {
+// canonicalUnordered sorts the top level of an unordered aggregate.
+func canonicalUnordered(v resp.Value) string {
 	if v.Kind != resp.KindArray && v.Kind != resp.KindSet && v.Kind != resp.KindMap {
-		return encodeValue(v)
+		return showValue(v)
 	}
 	var parts []string
 	step := 1
@@ -145,9 +145,9 @@ func canonical(v resp.Value) string {
 		step = 2
 	}
 	for i := 0; i+step <= len(v.Elems); i += step {
-		s := encodeValue(v.Elems[i])
+		s := showValue(v.Elems[i])
 		if step == 2 {
-			s += "=>" + encodeValue(v.Elems[i+1])
+			s += "=>" + showValue(v.Elems[i+1])
 		}
 		parts = append(parts, s)
 	}
@@ -155,10 +155,10 @@ func canonical(v resp.Value) string {
 	return fmt.Sprintf("%c%d{%s}", v.Kind, len(parts), strings.Join(parts, ", "))
 }
 
-// runDiff plays script against Folio and a real redis-server.
-func runDiff(t *testing.T, script string) {
+// diffAgainstRedis plays script against Folio and a real redis-server.
+func diffAgainstRedis(t *testing.T, script string) {
 	t.Helper()
-	conn, rd := startRedis(t)
+	conn, rd := startDiffRedis(t)
 	e, s := newEngine(t)
 	for n, line := range strings.Split(script, "\n") {
 		line = strings.TrimSpace(line)
@@ -175,7 +175,7 @@ func runDiff(t *testing.T, script string) {
 		default:
 			t.Fatalf("line %d: not a command: %q", n+1, line)
 		}
-		args := splitCommand(line[strings.IndexByte(line, ' ')+1:])
+		args := splitInline(line[strings.IndexByte(line, ' ')+1:])
 		if _, err := conn.Write(resp.AppendCommand(nil, args...)); err != nil {
 			t.Fatal(err)
 		}
@@ -193,9 +193,9 @@ func runDiff(t *testing.T, script string) {
 		case mode == '?' && want.Kind != resp.KindError:
 			g, w = fmt.Sprintf("%c null=%v", got.Kind, got.Null), fmt.Sprintf("%c null=%v", want.Kind, want.Null)
 		case mode == '~':
-			g, w = canonical(got), canonical(want)
+			g, w = canonicalUnordered(got), canonicalUnordered(want)
 		default:
-			g, w = encodeValue(got), encodeValue(want)
+			g, w = showValue(got), showValue(want)
 		}
 		if g != w {
 			t.Errorf("line %d %q:\nreal: %s\nfolio: %s", n+1, line, w, g)
@@ -203,7 +203,7 @@ func runDiff(t *testing.T, script string) {
 	}
 }
 
-func parse(t *testing.T, raw []byte) resp.Value {
+func parseReply(t *testing.T, raw []byte) resp.Value {
 	t.Helper()
 	v, err := resp.NewReader(bytes.NewReader(raw)).Read()
 	if err != nil {
