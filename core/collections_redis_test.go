@@ -21,9 +21,9 @@ import (
 // the top-level aggregate as a multiset, ">? cmd" compares the reply's
 // type only (random replies; errors are still compared exactly).
 
-// startDiffRedis starts a redis-server on a free port and returns a connection
+// diffStartRedis starts a redis-server on a free port and returns a connection
 // to it, or skips when none is installed (fails with FOLIO_REQUIRE_REDIS=1).
-func startDiffRedis(t testing.TB) (net.Conn, *resp.Reader) {
+func diffStartRedis(t testing.TB) (net.Conn, *resp.Reader) {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -58,9 +58,9 @@ func startDiffRedis(t testing.TB) (net.Conn, *resp.Reader) {
 	return conn, resp.NewReader(bufio.NewReader(conn))
 }
 
-// splitInline splits a line like redis-cli: spaces separate, double
+// diffSplitLine splits a line like redis-cli: spaces separate, double
 // quotes group (with \" \\ \n \xHH escapes), single quotes group.
-func splitInline(line string) []string {
+func diffSplitLine(line string) []string {
 	var out []string
 	for i := 0; i < len(line); {
 		for i < len(line) && line[i] == ' ' {
@@ -108,7 +108,7 @@ func splitInline(line string) []string {
 	return out
 }
 
-func showValue(v resp.Value) string {
+func diffShow(v resp.Value) string {
 	var b strings.Builder
 	var enc func(v resp.Value)
 	enc = func(v resp.Value) {
@@ -134,10 +134,10 @@ func showValue(v resp.Value) string {
 	return b.String()
 }
 
-// canonicalUnordered sorts the top level of an unordered aggregate.
-func canonicalUnordered(v resp.Value) string {
+// diffCanonical sorts the top level of an unordered aggregate.
+func diffCanonical(v resp.Value) string {
 	if v.Kind != resp.KindArray && v.Kind != resp.KindSet && v.Kind != resp.KindMap {
-		return showValue(v)
+		return diffShow(v)
 	}
 	var parts []string
 	step := 1
@@ -145,9 +145,9 @@ func canonicalUnordered(v resp.Value) string {
 		step = 2
 	}
 	for i := 0; i+step <= len(v.Elems); i += step {
-		s := showValue(v.Elems[i])
+		s := diffShow(v.Elems[i])
 		if step == 2 {
-			s += "=>" + showValue(v.Elems[i+1])
+			s += "=>" + diffShow(v.Elems[i+1])
 		}
 		parts = append(parts, s)
 	}
@@ -158,7 +158,7 @@ func canonicalUnordered(v resp.Value) string {
 // diffAgainstRedis plays script against Folio and a real redis-server.
 func diffAgainstRedis(t *testing.T, script string) {
 	t.Helper()
-	conn, rd := startDiffRedis(t)
+	conn, rd := diffStartRedis(t)
 	e, s := newEngine(t)
 	for n, line := range strings.Split(script, "\n") {
 		line = strings.TrimSpace(line)
@@ -175,7 +175,7 @@ func diffAgainstRedis(t *testing.T, script string) {
 		default:
 			t.Fatalf("line %d: not a command: %q", n+1, line)
 		}
-		args := splitInline(line[strings.IndexByte(line, ' ')+1:])
+		args := diffSplitLine(line[strings.IndexByte(line, ' ')+1:])
 		if _, err := conn.Write(resp.AppendCommand(nil, args...)); err != nil {
 			t.Fatal(err)
 		}
@@ -193,9 +193,9 @@ func diffAgainstRedis(t *testing.T, script string) {
 		case mode == '?' && want.Kind != resp.KindError:
 			g, w = fmt.Sprintf("%c null=%v", got.Kind, got.Null), fmt.Sprintf("%c null=%v", want.Kind, want.Null)
 		case mode == '~':
-			g, w = canonicalUnordered(got), canonicalUnordered(want)
+			g, w = diffCanonical(got), diffCanonical(want)
 		default:
-			g, w = showValue(got), showValue(want)
+			g, w = diffShow(got), diffShow(want)
 		}
 		if g != w {
 			t.Errorf("line %d %q:\nreal: %s\nfolio: %s", n+1, line, w, g)
