@@ -64,4 +64,11 @@ const (
 	msgExpireOpts       = "ERR NX and XX, GT or LT options at the same time are not compatible"
 	msgExpireGTLT       = "ERR GT and LT options at the same time are not compatible"
 	msgStoreFailed      = "ERR store failure: %s"
+
+	// Sorted sets.
+	msgLimitRank     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	msgWithScoresLex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	msgRangeLong     = "ERR value is out of range, value must between %d and %d"
+	msgOutOfRange    = "ERR value is out of range"
+	msgAtLeastOneKey = "ERR at least 1 input key is needed for '%s' command"
 )
