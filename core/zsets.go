@@ -1486,9 +1486,8 @@ func cmdZrandmember(c *Ctx) error {
 		c.W.Null()
 		return nil
 	}
-	var es []zEntry
-	rank := int64(c.E.Random().Uint64N(uint64(r.Count)))
-	if err := c.zScan(r.ID, nil, nil, false, zCollect(&es, rank, 1)); err != nil {
+	es, err := c.zRandom(r, 1, false)
+	if err != nil {
 		return err
 	}
 	if len(es) == 0 {
@@ -1501,7 +1500,7 @@ func cmdZrandmember(c *Ctx) error {
 
 // zrandmemberCount serves ZRANDMEMBER with a count: a negative count may
 // repeat members; a count at least the set's size returns the whole set,
-// highest score first, as Redis 7.0 does. It reads the whole set.
+// highest score first, as Redis 7.0 does.
 func zrandmemberCount(c *Ctx, l int64, withScores bool) error {
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
@@ -1511,30 +1510,147 @@ func zrandmemberCount(c *Ctx, l int64, withScores bool) error {
 		c.W.Array(0)
 		return nil
 	}
-	var all []zEntry
-	if err := c.zScan(r.ID, nil, nil, true, zCollect(&all, 0, -1)); err != nil {
-		return err
-	}
-	rng := c.E.Random()
 	var es []zEntry
 	switch {
-	case l < 0 || l == 1:
-		n := l
-		if n < 0 {
-			n = -n
-		}
-		es = make([]zEntry, n)
-		for i := range es {
-			es[i] = all[rng.IntN(len(all))]
-		}
-	case l >= int64(len(all)):
-		es = all
+	case l >= r.Count:
+		err = c.zScan(r.ID, nil, nil, true, zCollect(&es, 0, -1))
+	case l < 0:
+		es, err = c.zRandom(r, -l, false)
 	default:
-		rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
-		es = all[:l]
+		es, err = c.zRandom(r, l, true)
+	}
+	if err != nil {
+		return err
 	}
 	c.zReplyEntries(es, withScores)
 	return nil
+}
+
+// zSmallRandom is the size up to which random picks read the whole set
+// and choose exactly uniformly.
+const zSmallRandom = 1024
+
+// zRandom picks n random members of zset r; distinct asks for n different
+// ones (n < r.Count). In a large set each pick is a probe at a random point
+// between the first and last member names, so its cost does not grow with
+// the set (the choice is then only roughly uniform).
+func (c *Ctx) zRandom(r Record, n int64, distinct bool) ([]zEntry, error) {
+	rng := c.E.Random()
+	if r.Count <= zSmallRandom || distinct && n*3 >= r.Count {
+		var all []zEntry
+		if err := c.zScan(r.ID, nil, nil, false, zCollect(&all, 0, -1)); err != nil {
+			return nil, err
+		}
+		if distinct {
+			rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+			return all[:n], nil
+		}
+		out := make([]zEntry, n)
+		for i := range out {
+			out[i] = all[rng.IntN(len(all))]
+		}
+		return out, nil
+	}
+	tx, err := c.Tx()
+	if err != nil {
+		return nil, err
+	}
+	p := zMemberKey(nil, r.ID, nil)
+	end := prefixEnd(p)
+	var serr error
+	// edge returns the first member in [from, end), or with reverse the
+	// last one in [p, from).
+	edge := func(from []byte, reverse bool) (zEntry, bool) {
+		var e zEntry
+		found := false
+		lo, hi := from, end
+		if reverse {
+			lo, hi = p, from
+		}
+		err := tx.Scan(lo, hi, reverse, func(k, v []byte) bool {
+			if len(v) == 8 {
+				e = zEntry{append([]byte(nil), k[len(p):]...), math.Float64frombits(binary.BigEndian.Uint64(v))}
+				found = true
+			}
+			return false
+		})
+		if err != nil {
+			serr = err
+		}
+		return e, found
+	}
+	first, ok1 := edge(p, false)
+	last, ok2 := edge(end, true)
+	if !ok1 || !ok2 || serr != nil {
+		return nil, serr
+	}
+	// pick descends the member names a byte at a time: at each level it
+	// picks a byte between those of the first and last member under the
+	// prefix so far, then narrows to the members under the longer prefix.
+	pick := func() zEntry {
+		lo, hi := first, last
+		for depth := 0; depth < 64 && serr == nil; depth++ {
+			if bytes.Equal(lo.member, hi.member) {
+				return lo
+			}
+			cp := 0
+			for cp < len(lo.member) && cp < len(hi.member) && lo.member[cp] == hi.member[cp] {
+				cp++
+			}
+			if cp == len(lo.member) { // lo is the prefix itself: one more choice
+				next, ok := edge(append(append(append([]byte(nil), p...), lo.member...), 0), false)
+				if !ok {
+					return lo
+				}
+				if rng.IntN(int(hi.member[cp])-int(next.member[cp])+2) == 0 {
+					return lo
+				}
+				lo = next
+			}
+			b := int(lo.member[cp]) + rng.IntN(int(hi.member[cp])-int(lo.member[cp])+1)
+			prefix := append(append(append([]byte(nil), p...), lo.member[:cp]...), byte(b))
+			nlo, ok := edge(prefix, false)
+			if !ok || !bytes.HasPrefix(nlo.member, prefix[len(p):]) {
+				if ok {
+					return nlo // no member under that byte: take the next one
+				}
+				return hi
+			}
+			nhi, _ := edge(prefixEnd(prefix), true)
+			lo, hi = nlo, nhi
+		}
+		return lo
+	}
+	out := make([]zEntry, 0, n)
+	seen := map[string]bool{}
+	for tries := int64(0); int64(len(out)) < n; tries++ {
+		if distinct && tries > 20*n {
+			break // unlucky: complete from a full read below
+		}
+		e := pick()
+		if distinct {
+			if seen[string(e.member)] {
+				continue
+			}
+			seen[string(e.member)] = true
+		}
+		out = append(out, e)
+	}
+	if serr != nil {
+		return nil, serr
+	}
+	if int64(len(out)) < n {
+		err := c.zScan(r.ID, nil, nil, false, func(m []byte, s float64) bool {
+			if !seen[string(m)] {
+				out = append(out, zEntry{append([]byte(nil), m...), s})
+			}
+			return int64(len(out)) < n
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // ---- set algebra ----

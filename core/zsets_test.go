@@ -447,3 +447,54 @@ func TestZsetsRandomAgainstRedis(t *testing.T) {
 		t.Logf("ZCARD %s = %s", k, bytes.TrimSpace(e.Do(s, "ZCARD", k)))
 	}
 }
+
+// TestZrandmemberLarge checks random picks from a set too large to be read
+// whole: members exist, positive counts are distinct, scores are right.
+func TestZrandmemberLarge(t *testing.T) {
+	e, s := newEngine(t)
+	const n = 5000
+	args := []string{"ZADD", "z"}
+	for i := 0; i < n; i++ {
+		args = append(args, strconv.Itoa(i), "m"+strconv.Itoa(i))
+	}
+	e.Do(s, args...)
+	rd := func(cmd ...string) resp.Value {
+		v, err := resp.NewReader(bytes.NewReader(e.Do(s, cmd...))).Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	hits := map[string]int{}
+	for i := 0; i < 200; i++ {
+		m := rd("ZRANDMEMBER", "z").Str
+		if !strings.HasPrefix(m, "m") {
+			t.Fatalf("ZRANDMEMBER: %q", m)
+		}
+		hits[m]++
+	}
+	if len(hits) < 150 {
+		t.Errorf("200 picks gave only %d different members", len(hits))
+	}
+	v := rd("ZRANDMEMBER", "z", "100", "WITHSCORES")
+	if len(v.Elems) != 200 {
+		t.Fatalf("got %d elements", len(v.Elems))
+	}
+	seen := map[string]bool{}
+	for i := 0; i < len(v.Elems); i += 2 {
+		m, sc := v.Elems[i].Str, v.Elems[i+1].Str
+		if seen[m] {
+			t.Errorf("member %s twice", m)
+		}
+		seen[m] = true
+		if "m"+sc != m {
+			t.Errorf("member %s has score %s", m, sc)
+		}
+	}
+	if v := rd("ZRANDMEMBER", "z", "-300"); len(v.Elems) != 300 {
+		t.Errorf("negative count: %d elements", len(v.Elems))
+	}
+	if v := rd("ZRANDMEMBER", "z", "4000"); len(v.Elems) != 4000 {
+		t.Errorf("count 4000: %d elements", len(v.Elems))
+	}
+}
