@@ -29,6 +29,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -1425,24 +1426,46 @@ func (c *Ctx) zBlockingPop(keys [][]byte, max bool, timeoutIdx int, count int64,
 }
 
 // zWouldBlock is where a blocking sorted set command finds every key
-// empty. Redis parks the client until a key is written or timeoutMs (0:
-// forever) passes; until hosts can park sessions this answers at once with
-// the timeout reply, as Redis does for a client that may not block (MULTI).
+// empty: the session is parked on keys until one is written or timeoutMs
+// (0: forever) passes; where it may not block (MULTI, a script, the
+// deadline passed) it gets the timeout reply, a null array.
 func (c *Ctx) zWouldBlock(keys [][]byte, timeoutMs int64) error {
-	c.W.NullArray()
+	if !c.block(keys, timeoutMs) {
+		c.W.NullArray()
+	}
 	return nil
 }
 
-// zParseTimeout parses a blocking timeout in seconds as Redis 7.0 does; it
-// returns milliseconds, or an error text.
+// zParseTimeout parses a blocking timeout in seconds as Redis 7.0 does
+// (strtold, then a cast of the milliseconds to long long: inf and values
+// past its range come out negative); it returns milliseconds, or an error
+// text.
 func zParseTimeout(b []byte) (int64, string) {
-	f, ok := parseFloatArg(b)
-	if !ok {
+	s := string(b)
+	if s == "" || strings.IndexAny(s[:1], " \t\n\v\f\r") == 0 {
 		return 0, msgTimeout
 	}
+	f, ok := strtod(s)
+	if !ok || math.IsNaN(f) {
+		return 0, msgTimeout
+	}
+	if overflow, underflow := math.IsInf(f, 0) && !strings.Contains(strings.ToLower(s), "inf"), f == 0 && zHasNonzeroDigit(s); overflow || underflow {
+		// Out of a double's range: is it within a long double's?
+		bf, _, err := big.ParseFloat(s, 0, 64, big.ToNearestEven)
+		if err != nil {
+			return 0, msgTimeout
+		}
+		exp := bf.MantExp(nil)
+		if overflow && exp > 16384 || underflow && exp < -16445 {
+			return 0, msgTimeout
+		}
+		if underflow {
+			return 1, "" // a fraction of a millisecond, rounded up
+		}
+	}
 	ms := f * 1000
-	if ms >= math.MaxInt64 || ms < 0 || math.IsInf(ms, 0) {
-		return 0, msgTimeoutNegative // Redis's cast wraps to a negative number
+	if ms < 0 || ms >= math.MaxInt64 || math.IsInf(ms, 0) {
+		return 0, msgTimeoutNegative
 	}
 	return int64(math.Ceil(ms)), ""
 }

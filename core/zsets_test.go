@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/foliodb/folio/core"
 	"github.com/foliodb/folio/core/resp"
+	"github.com/foliodb/folio/core/store/memstore"
 )
 
 // TestZsetsReplies checks replies that were verified against redis-server
@@ -59,7 +61,6 @@ func TestZsetsReplies(t *testing.T) {
 		{"ZMPOP x fmt MIN", "-ERR numkeys should be greater than 0\r\n"},
 		{"BZPOPMIN fmt inf", "-ERR timeout is negative\r\n"},
 		{"BZPOPMIN fmt x", "-ERR timeout is not a float or out of range\r\n"},
-		{"BZPOPMIN nokey 1", "*-1\r\n"},
 		{"ZUNION 0 z", "-ERR at least 1 input key is needed for 'zunion' command\r\n"},
 		{"ZSCAN fmt 0", "*2\r\n$1\r\n0\r\n*8\r\n$1\r\nc\r\n$1\r\n0\r\n$1\r\na\r\n$18\r\n1.1000000000000001\r\n$1\r\nb\r\n$23\r\n1.0000000000000001e+300\r\n$1\r\nd\r\n$3\r\ninf\r\n"},
 		{"HELLO 3", ""},
@@ -108,7 +109,7 @@ func TestZsetsAgainstRedis(t *testing.T) {
 		return raw
 	}
 	redisDo([]string{"FLUSHALL"})
-	e, s := newEngine(t)
+	e, s, clock := newClockEngine(t)
 	data, err := os.ReadFile("../conformance/testdata/zsets.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -133,9 +134,7 @@ func TestZsetsAgainstRedis(t *testing.T) {
 		for i, a := range args {
 			bs[i] = []byte(a)
 		}
-		var w resp.Writer
-		e.Exec(s, bs, &w)
-		got := w.B
+		got := execHost(t, e, s, clock, bs)
 		if bytes.HasPrefix(got, []byte("-ERR unknown command")) && !strings.HasPrefix(strings.ToLower(args[0]), "z") && !strings.HasPrefix(strings.ToLower(args[0]), "bz") {
 			switch strings.ToLower(args[0]) {
 			case "exists", "type", "ttl", "pttl", "object":
@@ -496,5 +495,96 @@ func TestZrandmemberLarge(t *testing.T) {
 	}
 	if v := rd("ZRANDMEMBER", "z", "4000"); len(v.Elems) != 4000 {
 		t.Errorf("count 4000: %d elements", len(v.Elems))
+	}
+}
+
+// newClockEngine returns an engine whose clock the test moves.
+func newClockEngine(t testing.TB) (*core.Engine, *core.Session, *time.Time) {
+	t.Helper()
+	now := time.Unix(1700000000, 0)
+	e, err := core.New(memstore.New(), core.Options{Now: func() time.Time { return now }, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, e.NewSession(), &now
+}
+
+// execHost runs a command as a host does: a command that blocks waits
+// until its deadline (the clock jumps there), then its reply is delivered.
+func execHost(t testing.TB, e *core.Engine, s *core.Session, clock *time.Time, args [][]byte) []byte {
+	var w resp.Writer
+	out := e.Exec(s, args, &w)
+	if out.Blocked == nil {
+		return w.B
+	}
+	if out.Blocked.Deadline.IsZero() {
+		t.Fatalf("%q blocks forever", args)
+	}
+	*clock = out.Blocked.Deadline
+	e.ExpireBlocked()
+	var got []byte
+	for _, d := range e.TakeDeliveries() {
+		if d.Session == s {
+			got = append(got, d.Data...)
+		}
+	}
+	return append(w.B, got...)
+}
+
+// TestZsetsBlocking parks BZPOPMIN, BZPOPMAX and BZMPOP on empty keys and
+// serves them, first blocked first served, when a ZADD arrives.
+func TestZsetsBlocking(t *testing.T) {
+	e, a, clock := newClockEngine(t)
+	b := e.NewSession()
+	c := e.NewSession()
+	do := func(s *core.Session, args ...string) (string, core.Outcome) {
+		bs := make([][]byte, len(args))
+		for i, x := range args {
+			bs[i] = []byte(x)
+		}
+		var w resp.Writer
+		out := e.Exec(s, bs, &w)
+		return string(w.B), out
+	}
+	deliveries := func() map[*core.Session]string {
+		m := map[*core.Session]string{}
+		for _, d := range e.TakeDeliveries() {
+			m[d.Session] += string(d.Data)
+		}
+		return m
+	}
+	if r, out := do(a, "BZPOPMIN", "k1", "k2", "0"); r != "" || out.Blocked == nil {
+		t.Fatalf("BZPOPMIN on empty keys: %q %+v", r, out)
+	}
+	if r, out := do(b, "BZMPOP", "5", "1", "k2", "MAX", "COUNT", "2"); r != "" || out.Blocked == nil {
+		t.Fatalf("BZMPOP on empty keys: %q %+v", r, out)
+	}
+	if r, _ := do(c, "ZADD", "k2", "1", "x", "2", "y", "3", "z"); r != ":3\r\n" {
+		t.Fatalf("ZADD: %q", r)
+	}
+	got := deliveries()
+	if want := "*3\r\n$2\r\nk2\r\n$1\r\nx\r\n$1\r\n1\r\n"; got[a] != want {
+		t.Errorf("BZPOPMIN served %q, want %q", got[a], want)
+	}
+	if want := "*2\r\n$2\r\nk2\r\n*2\r\n*2\r\n$1\r\nz\r\n$1\r\n3\r\n*2\r\n$1\r\ny\r\n$1\r\n2\r\n"; got[b] != want {
+		t.Errorf("BZMPOP served %q, want %q", got[b], want)
+	}
+	if r, _ := do(c, "GET", "k2"); r != "$-1\r\n" {
+		t.Errorf("GET k2 = %q after its last member was popped", r)
+	}
+	// A timeout answers a null array.
+	if _, out := do(a, "BZPOPMAX", "k3", "1.5"); out.Blocked == nil || !out.Blocked.Deadline.Equal(clock.Add(1500*time.Millisecond)) {
+		t.Fatalf("BZPOPMAX: %+v", out)
+	}
+	*clock = clock.Add(2 * time.Second)
+	e.ExpireBlocked()
+	if got := deliveries(); got[a] != "*-1\r\n" {
+		t.Errorf("timeout reply %q", got[a])
+	}
+	// Inside MULTI a blocking pop does not block.
+	do(a, "MULTI")
+	do(a, "BZPOPMIN", "k3", "0")
+	if r, _ := do(a, "EXEC"); r != "*1\r\n*-1\r\n" {
+		t.Errorf("EXEC: %q", r)
 	}
 }
