@@ -588,3 +588,89 @@ func TestZsetsBlocking(t *testing.T) {
 		t.Errorf("EXEC: %q", r)
 	}
 }
+
+// TestZsetsNotifications compares the keyspace events sorted set commands
+// fire with redis-server's, in order.
+func TestZsetsNotifications(t *testing.T) {
+	e, sub, clock := newClockEngine(t)
+	cmdr := e.NewSession()
+	do := func(s *core.Session, args ...string) string {
+		bs := make([][]byte, len(args))
+		for i, x := range args {
+			bs[i] = []byte(x)
+		}
+		return string(execHost(t, e, s, clock, bs))
+	}
+	if r := do(cmdr, "CONFIG", "SET", "notify-keyspace-events", "KEA"); r != "+OK\r\n" {
+		t.Skipf("the engine has no CONFIG SET notify-keyspace-events yet: %q", r)
+	}
+	port := startRedis(t)
+	dial := func() (net.Conn, *bufio.Reader, func(...string) []byte) {
+		conn, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		rd := bufio.NewReader(conn)
+		return conn, rd, func(args ...string) []byte {
+			var b []byte
+			b = append(b, fmt.Sprintf("*%d\r\n", len(args))...)
+			for _, a := range args {
+				b = append(b, fmt.Sprintf("$%d\r\n%s\r\n", len(a), a)...)
+			}
+			conn.Write(b)
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			raw, err := readRaw(rd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return raw
+		}
+	}
+	subConn, subRd, subDo := dial()
+	_, _, redisDo := dial()
+	redisDo("CONFIG", "SET", "notify-keyspace-events", "KEA")
+	subDo("PSUBSCRIBE", "__key*__:*")
+	do(sub, "PSUBSCRIBE", "__key*__:*")
+	e.TakeDeliveries()
+	pong := "*2\r\n$4\r\npong\r\n$0\r\n\r\n"
+	events := 0
+	for _, line := range []string{
+		"ZADD z 1 a 2 b 3 c", "ZADD z 1 a", "ZADD z XX 5 nope", "ZINCRBY z 1 a", "ZADD z INCR 1 b",
+		"ZREM z a nope", "ZREM z nope",
+		"ZADD z 1 a 4 d 5 e", "ZREMRANGEBYSCORE z 1 1", "ZREMRANGEBYRANK z 0 0", "ZREMRANGEBYLEX z - [c",
+		"ZPOPMIN z", "ZPOPMAX z 5", "ZPOPMIN z",
+		"ZADD s1 1 a 2 b", "ZADD s2 2 b 3 c", "ZUNIONSTORE u 2 s1 s2", "ZINTERSTORE u 2 s1 s2",
+		"ZDIFFSTORE u 2 s1 s2", "ZDIFFSTORE u 2 s1 s1", "ZRANGESTORE r s1 0 -1", "ZRANGESTORE r nokey 0 -1",
+		"ZMPOP 2 nokey s1 MIN COUNT 5", "BZPOPMAX s2 0", "BZMPOP 0 1 s2 MIN", "ZADD s3 1 x", "BZPOPMIN s3 0",
+	} {
+		args := strings.Fields(line)
+		redisDo(args...)
+		fmt.Fprintf(subConn, "*1\r\n$4\r\nPING\r\n") // events come before its pong
+		var want []byte
+		for {
+			raw, err := readRaw(subRd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(raw) == pong {
+				break
+			}
+			want = append(want, raw...)
+		}
+		do(cmdr, args...)
+		var got []byte
+		for _, d := range e.TakeDeliveries() {
+			if d.Session == sub {
+				got = append(got, d.Data...)
+			}
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: events differ\nredis: %q\nfolio: %q", line, want, got)
+		}
+		events += bytes.Count(want, []byte("pmessage"))
+	}
+	if events < 40 {
+		t.Errorf("redis sent only %d events", events)
+	}
+}
