@@ -456,6 +456,14 @@ func (c *Ctx) zScanLex(id uint64, r *zLexRange, reverse bool, fn func([]byte, fl
 	if err != nil {
 		return err
 	}
+	// Redis's zslIsInLexRange: a range that is empty by itself, or that
+	// the last member is below or the first above, matches nothing.
+	if cmp := zCmpLex(r.min, r.max); cmp > 0 || cmp == 0 && (r.min.ex || r.max.ex) {
+		return nil
+	}
+	if !r.gteMin(last.member) || !r.lteMax(first.member) {
+		return nil
+	}
 	if first.score == last.score || (first.score == 0 && last.score == 0) {
 		base := appendSortable(nil, first.score)
 		if !reverse && r.min.kind == 0 {
@@ -482,6 +490,19 @@ func (c *Ctx) zScanLex(id uint64, r *zLexRange, reverse bool, fn func([]byte, fl
 		}
 		return fn(m, s)
 	})
+}
+
+// zCmpLex compares two lex range bounds as Redis's sdscmplex does.
+func zCmpLex(a, b zLexBound) int {
+	switch {
+	case a.kind == b.kind && a.kind != 0:
+		return 0
+	case a.kind == -1 || b.kind == 1:
+		return -1
+	case a.kind == 1 || b.kind == -1:
+		return 1
+	}
+	return bytes.Compare(a.val, b.val)
 }
 
 // zEdge returns the first (or last) entry of zset id.

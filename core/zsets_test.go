@@ -321,7 +321,11 @@ func TestZsetsRandomAgainstRedis(t *testing.T) {
 	defer conn.Close()
 	rd := bufio.NewReader(conn)
 	e, s := newEngine(t)
-	rng := rand.New(rand.NewPCG(7, 7))
+	seed := uint64(7)
+	if v, err := strconv.ParseUint(os.Getenv("FOLIO_SEED"), 10, 64); err == nil {
+		seed = v // reproduce or explore: FOLIO_SEED=n go test -run TestZsetsRandom
+	}
+	rng := rand.New(rand.NewPCG(seed, seed))
 	keys := []string{"k1", "k2", "k3"}
 	score := func() string {
 		switch rng.IntN(10) {
@@ -359,7 +363,7 @@ func TestZsetsRandomAgainstRedis(t *testing.T) {
 	for i := 0; i < 3000; i++ {
 		k := keys[rng.IntN(len(keys))]
 		var args []string
-		switch op := rng.IntN(20); op {
+		switch op := rng.IntN(22); op {
 		case 0, 1, 2, 3:
 			args = []string{"ZADD", k}
 			for _, f := range []string{"NX", "XX", "GT", "LT", "CH"} {
@@ -423,6 +427,18 @@ func TestZsetsRandomAgainstRedis(t *testing.T) {
 			args = []string{"ZLEXCOUNT", "lex", lexb(), lexb()}
 			if rng.IntN(3) == 0 {
 				args = []string{"ZREMRANGEBYLEX", "lex", lexb(), lexb()}
+			}
+		case 20: // a small set with mixed scores: Redis walks it linearly
+			args = []string{"ZADD", "mix", fmt.Sprint(rng.IntN(5)), fmt.Sprintf("m%d", rng.IntN(40))}
+		case 21:
+			args = []string{"ZRANGEBYLEX", "mix", lexb(), lexb()}
+			switch rng.IntN(4) {
+			case 0:
+				args[0] = "ZREVRANGEBYLEX"
+			case 1:
+				args[0] = "ZLEXCOUNT"
+			case 2:
+				args[0] = "ZREMRANGEBYLEX"
 			}
 		}
 		var b []byte
@@ -672,5 +688,53 @@ func TestZsetsNotifications(t *testing.T) {
 	}
 	if events < 40 {
 		t.Errorf("redis sent only %d events", events)
+	}
+}
+
+// TestZscanLarge scans a set too large for a one-call answer: every member
+// comes back, with its score, and the scan ends.
+func TestZscanLarge(t *testing.T) {
+	e, s := newEngine(t)
+	const n = 3000
+	args := []string{"ZADD", "z"}
+	for i := 0; i < n; i++ {
+		args = append(args, strconv.Itoa(i), "m"+strconv.Itoa(i))
+	}
+	e.Do(s, args...)
+	seen := map[string]int{}
+	cursor, calls := "0", 0
+	for {
+		v, err := resp.NewReader(bytes.NewReader(e.Do(s, "ZSCAN", "z", cursor, "COUNT", "100"))).Read()
+		if err != nil || len(v.Elems) != 2 {
+			t.Fatalf("ZSCAN: %v %+v", err, v)
+		}
+		calls++
+		items := v.Elems[1].Elems
+		if len(items) > 300 {
+			t.Fatalf("one call returned %d items for COUNT 100", len(items)/2)
+		}
+		for i := 0; i < len(items); i += 2 {
+			if "m"+items[i+1].Str != items[i].Str {
+				t.Errorf("member %s with score %s", items[i].Str, items[i+1].Str)
+			}
+			seen[items[i].Str]++
+		}
+		cursor = v.Elems[0].Str
+		if cursor == "0" {
+			break
+		}
+		if calls > 1000 {
+			t.Fatal("the scan does not end")
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("scan returned %d of %d members", len(seen), n)
+	}
+	if calls < 10 {
+		t.Errorf("scan took only %d calls", calls)
+	}
+	v, _ := resp.NewReader(bytes.NewReader(e.Do(s, "ZSCAN", "z", "0", "MATCH", "m12*", "COUNT", "5000"))).Read()
+	if got := len(v.Elems[1].Elems) / 2; got != 111 {
+		t.Errorf("MATCH m12* found %d members, want 111", got)
 	}
 }
