@@ -269,3 +269,11 @@ func (e *Engine) pendingWriter(s *Session) *resp.Writer {
 }
 
 func (e *Engine) dropPendingIfEmpty(s *Session) {}
+
+// CancelBlocked forgets a session's wait without answering it (the host's
+// caller gave up, e.g. a cancelled context).
+func (e *Engine) CancelBlocked(s *Session) {
+	if s.waiting != nil {
+		e.unblock(s.waiting)
+	}
+}

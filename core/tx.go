@@ -200,3 +200,43 @@ func cmdExec(c *Ctx) error {
 func (e *Engine) runQueued(s *Session, q queued, w *resp.Writer) {
 	e.run(s, q.cmd, q.args, w)
 }
+
+// Atomic runs fn with every command it executes (through Exec, on any
+// session) inside one store transaction, committed when fn returns nil and
+// rolled back otherwise: an all-or-nothing batch, which Redis's MULTI is
+// not. Blocking commands inside it do not block.
+func (e *Engine) Atomic(fn func() error) error {
+	if e.execTx != nil {
+		return fn()
+	}
+	tx, err := e.st.Begin(true)
+	if err != nil {
+		return err
+	}
+	if e.hasExt {
+		if err := e.refresh(tx); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	e.execTx, e.execErr = tx, nil
+	err = fn()
+	e.execTx = nil
+	if err == nil {
+		err = e.execErr
+	}
+	if err != nil {
+		tx.Rollback()
+		// The map of databases may have changed inside the batch.
+		if rtx, rerr := e.st.Begin(false); rerr == nil {
+			e.loadDBMap(rtx)
+			rtx.Rollback()
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	e.serveReady()
+	return nil
+}
