@@ -1725,6 +1725,13 @@ func (c *Ctx) zSourceEach(s *zSource, fn func(m []byte, score float64) bool) err
 	})
 }
 
+// zSourceAll returns copies of the source's members and scores.
+func (c *Ctx) zSourceAll(s *zSource) ([]zEntry, error) {
+	var out []zEntry
+	err := c.zSourceEach(s, zCollect(&out, 0, -1))
+	return out, err
+}
+
 // zSourceFind returns member's score in the source.
 func (c *Ctx) zSourceFind(s *zSource, member []byte) (float64, bool, error) {
 	if !s.exists {
@@ -1897,35 +1904,35 @@ func zsetOpGeneric(c *Ctx, dst []byte, numIdx, op int, cardOnly bool) error {
 		if zSourceLen(&src[0]) == 0 {
 			break
 		}
-		var ferr error
-		err := c.zSourceEach(&src[0], func(m []byte, s float64) bool {
-			score := src[0].weight * s
+		// Read the smallest input first: lookups happen outside the scan.
+		first, err := c.zSourceAll(&src[0])
+		if err != nil {
+			return err
+		}
+	inter:
+		for _, e := range first {
+			score := src[0].weight * e.score
 			if math.IsNaN(score) {
 				score = 0
 			}
 			for i := 1; i < len(src); i++ {
-				v, ok, err := c.zSourceFind(&src[i], m)
+				v, ok, err := c.zSourceFind(&src[i], e.member)
 				if err != nil {
-					ferr = err
-					return false
+					return err
 				}
 				if !ok {
-					return true
+					continue inter
 				}
 				zAggregate(&score, v*src[i].weight, aggr)
 			}
 			if cardOnly {
 				card++
-				return limit == 0 || card < limit
+				if limit != 0 && card >= limit {
+					break
+				}
+				continue
 			}
-			es = append(es, zEntry{append([]byte(nil), m...), score})
-			return true
-		})
-		if err == nil {
-			err = ferr
-		}
-		if err != nil {
-			return err
+			es = append(es, zEntry{e.member, score})
 		}
 	case zOpUnion:
 		acc := map[string]int{}
@@ -1948,26 +1955,22 @@ func zsetOpGeneric(c *Ctx, dst []byte, numIdx, op int, cardOnly bool) error {
 			}
 		}
 	case zOpDiff:
-		var ferr error
-		err := c.zSourceEach(&src[0], func(m []byte, s float64) bool {
-			for i := 1; i < len(src); i++ {
-				_, ok, err := c.zSourceFind(&src[i], m)
-				if err != nil {
-					ferr = err
-					return false
-				}
-				if ok {
-					return true
-				}
-			}
-			es = append(es, zEntry{append([]byte(nil), m...), s})
-			return true
-		})
-		if err == nil {
-			err = ferr
-		}
+		first, err := c.zSourceAll(&src[0])
 		if err != nil {
 			return err
+		}
+	diff:
+		for _, e := range first {
+			for i := 1; i < len(src); i++ {
+				_, ok, err := c.zSourceFind(&src[i], e.member)
+				if err != nil {
+					return err
+				}
+				if ok {
+					continue diff
+				}
+			}
+			es = append(es, e)
 		}
 	}
 	if cardOnly {
