@@ -321,14 +321,15 @@ func (s *Store) EndGroup() error {
 // maybeCheckpoint keeps the WAL bounded. SQLite's automatic checkpoint
 // (every 1000 pages) is passive: it cannot go past the oldest reader's
 // snapshot nor restart the log while any reader uses it, so with readers
-// that overlap the WAL would grow forever. Every few commits the store looks
-// at the WAL's size and, past half the limit, runs a TRUNCATE checkpoint:
-// SQLite holds back writers, waits for the current readers (new ones read
-// the database file), copies everything back and empties the log. The wait
-// is short below the limit and up to a second above it, so writers slow
-// down rather than the log growing.
+// that overlap the WAL would grow forever. Every 16 write commits the store
+// looks at the WAL's size and, past half the limit, runs a TRUNCATE
+// checkpoint: SQLite holds back writers, waits for the current readers (new
+// ones read the database file), copies everything back and empties the log.
+// Below the limit it waits 10 ms for readers (enough for the engine's own
+// short reads); past it, up to 5 s, so writers stall rather than the log
+// growing.
 func (s *Store) maybeCheckpoint() {
-	if s.commits < 64 {
+	if s.commits < 16 {
 		return
 	}
 	s.commits = 0
@@ -336,9 +337,9 @@ func (s *Store) maybeCheckpoint() {
 	if err != nil || fi.Size() < s.opt.WALLimit/2 {
 		return
 	}
-	wait := 20 * time.Millisecond
+	wait := 10 * time.Millisecond
 	if fi.Size() >= s.opt.WALLimit {
-		wait = time.Second
+		wait = 5 * time.Second
 	}
 	s.conn.BusyTimeout(wait)
 	s.conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
