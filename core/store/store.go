@@ -63,7 +63,10 @@ type Changes interface {
 //     only then returns nil. A caller must not acknowledge a write made in
 //     the group (send its reply) before EndGroup returned nil.
 //   - If EndGroup returns an error, every transaction committed in the
-//     group is lost: the store is as it was before BeginGroup.
+//     group is lost: the store is as it was before BeginGroup. When the
+//     store loses the group early (an I/O error, a full disk), later Begins
+//     of the group fail too, and EndGroup still must be called (it reports
+//     the loss and closes the group).
 //   - Groups do not nest: BeginGroup while a group is open, or EndGroup
 //     without one, returns an error. Begin/Commit inside a group must not
 //     overlap (as outside one: one transaction at a time).

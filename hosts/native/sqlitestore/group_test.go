@@ -7,6 +7,7 @@ import (
 
 	"github.com/foliodb/folio/core/store"
 	"github.com/foliodb/folio/hosts/native/sqlitestore"
+	"github.com/ncruces/go-sqlite3"
 )
 
 var _ store.Grouper = (*sqlitestore.Store)(nil)
@@ -138,5 +139,34 @@ func TestGroupAbandoned(t *testing.T) {
 	}
 	if _, ok := get(t, s, "kept"); !ok {
 		t.Fatal("a committed write was lost")
+	}
+}
+
+// TestGroupLost: when SQLite rolls back the whole group transaction (here
+// forced with a raw ROLLBACK, as an I/O error or a full disk would), later
+// transactions of the group and EndGroup fail rather than reporting the
+// lost commits as done.
+func TestGroupLost(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "g.db")
+	s := open(t, path, sqlitestore.Options{})
+	defer s.Close()
+	if err := s.BeginGroup(); err != nil {
+		t.Fatal(err)
+	}
+	txPut(t, s, true, "a", "1")
+	s.Conn(func(c *sqlite3.Conn) error { return c.Exec("ROLLBACK") })
+	if _, err := s.Begin(true); err == nil {
+		t.Fatal("Begin in a lost group succeeded")
+	}
+	if err := s.EndGroup(); err == nil {
+		t.Fatal("EndGroup of a lost group succeeded")
+	}
+	// The store works again after the group.
+	txPut(t, s, true, "b", "1")
+	if _, ok := get(t, s, "a"); ok {
+		t.Fatal("a write of the lost group is present")
+	}
+	if _, ok := get(t, s, "b"); !ok {
+		t.Fatal("a write after the lost group is missing")
 	}
 }

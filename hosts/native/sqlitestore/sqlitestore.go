@@ -231,6 +231,12 @@ func (s *Store) Begin(writable bool) (store.Tx, error) {
 	}
 	var st *sqlite3.Stmt
 	switch {
+	case s.group && s.conn.GetAutocommit():
+		// SQLite rolled the whole group back (an I/O error, a full disk):
+		// a savepoint now would quietly start a new transaction, and the
+		// group's earlier commits would be reported as done.
+		s.mu.Unlock()
+		return nil, errGroupLost
 	case s.group:
 		st = s.save
 	case writable:
@@ -307,6 +313,9 @@ func (s *Store) EndGroup() error {
 		return errors.New("sqlitestore: EndGroup without BeginGroup")
 	}
 	s.group = false
+	if s.conn.GetAutocommit() {
+		return errGroupLost
+	}
 	if err := exec(s.commit); err != nil {
 		if !s.conn.GetAutocommit() {
 			exec(s.rollback)
@@ -392,6 +401,7 @@ type tx struct {
 }
 
 var (
+	errGroupLost = errors.New("sqlitestore: the group was rolled back by SQLite after an error; its transactions are lost")
 	errReadOnly = errors.New("sqlitestore: write in a read-only transaction")
 	errDone     = errors.New("sqlitestore: transaction has ended")
 )

@@ -131,8 +131,12 @@ func walRun(t *testing.T, dur time.Duration, walLimit int64) int64 {
 	sample()
 	mb := float64(maxWAL.Load()) / (1 << 20)
 	written := float64(commits.Load()) * 8 * 4000 / (1 << 20)
-	t.Logf("WALLimit %d MiB, %v: %d commits (%.0f MiB of pages), %d long reads; largest WAL %.1f MiB",
-		walLimit>>20, dur, commits.Load(), written, reads.Load(), mb)
+	limitText := fmt.Sprintf("%d MiB", walLimit>>20)
+	if walLimit == 0 {
+		limitText = "default (32 MiB)"
+	}
+	t.Logf("WALLimit %s, %v: %d commits (%.0f MiB of pages), %d long reads; largest WAL %.1f MiB",
+		limitText, dur, commits.Load(), written, reads.Load(), mb)
 	if reads.Load() == 0 {
 		t.Fatal("no read overlapped the writes")
 	}
