@@ -402,8 +402,8 @@ type tx struct {
 
 var (
 	errGroupLost = errors.New("sqlitestore: the group was rolled back by SQLite after an error; its transactions are lost")
-	errReadOnly = errors.New("sqlitestore: write in a read-only transaction")
-	errDone     = errors.New("sqlitestore: transaction has ended")
+	errReadOnly  = errors.New("sqlitestore: write in a read-only transaction")
+	errDone      = errors.New("sqlitestore: transaction has ended")
 )
 
 func (t *tx) Get(key []byte) ([]byte, bool, error) {
