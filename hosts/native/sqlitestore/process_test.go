@@ -120,12 +120,12 @@ func startChild(t *testing.T, mode, path, arg string) (*exec.Cmd, *bytes.Buffer)
 	return cmd, &stderr
 }
 
-// runCounters runs two child processes of mode, each doing n increments,
-// and returns when both are done.
-func runCounters(t *testing.T, mode, path string, n int) {
+// runCounters runs procs child processes of mode, each doing n
+// increments, and returns when all are done.
+func runCounters(t *testing.T, procs int, mode, path string, n int) {
 	t.Helper()
 	var wg sync.WaitGroup
-	for range 2 {
+	for range procs {
 		cmd, stderr := startChild(t, mode, path, strconv.Itoa(n))
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -155,12 +155,28 @@ func TestTwoProcessCounter(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "counter.db")
 	n := counterN()
 	start := time.Now()
-	runCounters(t, "counter", path, n)
+	runCounters(t, 2, "counter", path, n)
 	t.Logf("2 processes x %d increments in %v", n, time.Since(start))
 	s := open(t, path, sqlitestore.Options{})
 	defer s.Close()
 	if v, _ := get(t, s, "n"); v != strconv.Itoa(2*n) {
 		t.Fatalf("counter = %q, want %d", v, 2*n)
+	}
+}
+
+// TestConcurrentCreate: processes that open a file that does not exist yet
+// at the same moment all get a working store (the schema and WAL mode are
+// set up once, the others wait).
+func TestConcurrentCreate(t *testing.T) {
+	for round := range 3 {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("fresh%d.db", round))
+		runCounters(t, 4, "counter", path, 100)
+		s := open(t, path, sqlitestore.Options{})
+		v, _ := get(t, s, "n")
+		s.Close()
+		if v != "400" {
+			t.Fatalf("counter = %q, want 400", v)
+		}
 	}
 }
 
@@ -178,7 +194,7 @@ func TestTwoProcessIncr(t *testing.T) {
 	db.Close()
 	n := counterN()
 	start := time.Now()
-	runCounters(t, "incr", path, n)
+	runCounters(t, 2, "incr", path, n)
 	t.Logf("2 processes x %d INCR in %v", n, time.Since(start))
 	db, err = native.Open(path)
 	if err != nil {
