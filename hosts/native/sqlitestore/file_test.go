@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/foliodb/folio/core"
 	"github.com/foliodb/folio/hosts/native"
@@ -199,5 +200,43 @@ func TestExternalVersion(t *testing.T) {
 	write(b)
 	if v := version(a); v == v0 {
 		t.Fatal("another connection's commit did not move the external version")
+	}
+}
+
+// TestWriterWaits: while another connection holds the write lock for a
+// second, a SET waits for it instead of failing with "database is locked",
+// and a GET is served at once from the last committed state.
+func TestWriterWaits(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.db")
+	db, err := native.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	mustDo(t, db, "SET", "k", "before")
+	other := open(t, path, sqlitestore.Options{})
+	defer other.Close()
+	if err := other.BeginGroup(); err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan time.Time, 1)
+	go func() {
+		time.Sleep(time.Second)
+		released <- time.Now()
+		other.EndGroup()
+	}()
+	start := time.Now()
+	if got := mustDo(t, db, "GET", "k"); got != "before" {
+		t.Fatalf("GET during another's write = %v", got)
+	}
+	if time.Since(start) > 500*time.Millisecond {
+		t.Fatalf("a read waited %v for a writer", time.Since(start))
+	}
+	mustDo(t, db, "SET", "k", "after")
+	if done, rel := time.Now(), <-released; done.Before(rel) {
+		t.Fatal("SET completed while the other connection held the write lock")
+	}
+	if got := mustDo(t, db, "GET", "k"); got != "after" {
+		t.Fatalf("GET = %v", got)
 	}
 }
