@@ -882,9 +882,13 @@ func defaultConfig() map[string]string {
 // seeding what they were started with (port, bind, maxclients...). It
 // does not call ConfigHook.
 func (e *Engine) SetConfig(name, value string) {
-	e.config[strings.ToLower(name)] = value
-	if name == "requirepass" {
+	name = strings.ToLower(name)
+	e.config[name] = value
+	switch name {
+	case "requirepass":
 		e.requirePass = value
+	case "notify-keyspace-events":
+		e.notifyFlags = value
 	}
 }
 
