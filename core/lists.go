@@ -239,14 +239,15 @@ func listWhere(b []byte) (int, bool) {
 	return 0, false
 }
 
-// parseTimeout parses a blocking command's timeout in seconds as Redis's
-// getTimeoutFromObjectOrReply does; it returns the deadline in ms (0 for
-// none) or Redis's error text.
-func parseTimeout(b []byte, now int64) (int64, string) {
+// blockTimeout parses a blocking command's timeout in seconds exactly as
+// Redis 7.0's getTimeoutFromObjectOrReply does (strtold, then a cast of
+// the milliseconds to long long); it returns milliseconds (0: forever) or
+// Redis's error text.
+func blockTimeout(b []byte) (int64, string) {
 	if len(b) == 0 || isCSpace(b[0]) {
 		return 0, msgTimeout
 	}
-	f, ok, _ := strtod(string(b))
+	f, ok, _ := sortStrtod(string(b))
 	if !ok || math.IsNaN(f) {
 		return 0, msgTimeout
 	}
@@ -259,37 +260,29 @@ func parseTimeout(b []byte, now int64) (int64, string) {
 			t += "p0"
 		}
 	}
-	var tval int64
+	var ms int64
 	x, _, err := big.ParseFloat(t, 0, 64, big.ToNearestEven)
 	if err != nil || x.IsInf() {
-		tval = math.MinInt64 // what C's conversion of an infinity yields
+		ms = math.MinInt64 // what C's conversion of an infinity yields
 	} else {
 		x.Mul(x, big.NewFloat(1000).SetPrec(64))
 		n, acc := x.Int64()
 		if acc != big.Exact && (n == math.MaxInt64 || n == math.MinInt64) {
 			n = math.MinInt64 // C's conversion overflows the same way
 		}
-		tval = n
+		ms = n
 	}
-	if tval < 0 {
+	if ms < 0 {
 		return 0, msgTimeoutNegative
 	}
-	if tval > 0 {
-		// Redis 7.0 adds the time without an overflow check.
-		tval = int64(uint64(tval) + uint64(now))
-	}
-	return tval, ""
+	return ms, ""
 }
 
-func isCSpace(ch byte) bool {
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r'
-}
-
-// strtod parses s as C's strtod does when it must consume all of s:
+// sortStrtod parses s as C's strtod does when it must consume all of s:
 // leading white space, an optional sign, a decimal or hexadecimal number,
 // inf, infinity or nan. erange reports overflow or underflow (C's ERANGE),
 // including results too small to be normal numbers.
-func strtod(s string) (f float64, ok bool, erange bool) {
+func sortStrtod(s string) (f float64, ok bool, erange bool) {
 	t := strings.TrimLeft(s, " \t\n\v\f\r")
 	if t == "" {
 		// strtod converts nothing and its end pointer is at the end.
@@ -1181,26 +1174,24 @@ func mpopGeneric(c *Ctx, keys [][]byte, where int, count int64) (served bool, er
 // When every list is empty it would block: wouldBlock is the single place
 // that decides what happens then.
 
-// wouldBlock is called when a blocking command finds no data in keys;
-// deadline is in ms (0: none). A session that may not block (inside
-// MULTI) gets Redis's immediate reply: a null array, or a null bulk for
-// BLMOVE and BRPOPLPUSH (moveReply). Otherwise the session would be parked
-// until a push to one of keys or the deadline; until hosts can park
-// sessions, it gets at once the reply Redis gives when the timeout passes,
-// a null array.
-func (c *Ctx) wouldBlock(keys [][]byte, deadline int64, moveReply bool) (blocked bool) {
-	_, _ = keys, deadline
-	if moveReply && c.blockingDenied() {
+// wouldBlock is where a blocking list command finds no data in keys: the
+// session is parked on keys until one is written or timeoutMs (0: forever)
+// passes. Where it may not block (inside MULTI/EXEC or a script, or once
+// the deadline passed) it gets the timeout reply: a null array; inside
+// EXEC, BLMOVE and BRPOPLPUSH (move) reply a null bulk as Redis does.
+func (c *Ctx) wouldBlock(keys [][]byte, timeoutMs int64, move bool) {
+	if timeoutMs > 0 && timeoutMs > math.MaxInt64-c.Now {
+		timeoutMs = math.MaxInt64 - c.Now
+	}
+	if c.block(keys, timeoutMs) {
+		return
+	}
+	if move && c.inExec {
 		c.W.Null()
-		return false
+		return
 	}
 	c.W.NullArray()
-	return false
 }
-
-// blockingDenied reports whether the command runs where Redis does not
-// let a client block (CLIENT_DENY_BLOCKING: inside MULTI or a script).
-func (c *Ctx) blockingDenied() bool { return c.S.multi != nil }
 
 // cmdBLPop pops the first element of the first non-empty list, blocking
 // while all are empty.
@@ -1215,7 +1206,7 @@ func cmdBLPop(c *Ctx) error { return blockingPop(c, listHead) }
 func cmdBRPop(c *Ctx) error { return blockingPop(c, listTail) }
 
 func blockingPop(c *Ctx, where int) error {
-	deadline, msg := parseTimeout(c.Args[len(c.Args)-1], c.Now)
+	timeout, msg := blockTimeout(c.Args[len(c.Args)-1])
 	if msg != "" {
 		c.W.Error(msg)
 		return nil
@@ -1239,7 +1230,7 @@ func blockingPop(c *Ctx, where int) error {
 		c.W.Bulk(v)
 		return c.listRemoved(key, &r, &prev, where)
 	}
-	c.wouldBlock(keys, deadline, false)
+	c.wouldBlock(keys, timeout, false)
 	return nil
 }
 
@@ -1268,7 +1259,7 @@ func cmdBLMove(c *Ctx) error {
 func cmdBRPopLPush(c *Ctx) error { return blmoveGeneric(c, listTail, listHead, c.Args[3]) }
 
 func blmoveGeneric(c *Ctx, from, to int, timeout []byte) error {
-	deadline, msg := parseTimeout(timeout, c.Now)
+	ms, msg := blockTimeout(timeout)
 	if msg != "" {
 		c.W.Error(msg)
 		return nil
@@ -1277,7 +1268,7 @@ func blmoveGeneric(c *Ctx, from, to int, timeout []byte) error {
 	if err != nil || served {
 		return err
 	}
-	c.wouldBlock(c.Args[1:2], deadline, true)
+	c.wouldBlock(c.Args[1:2], ms, true)
 	return nil
 }
 
@@ -1290,7 +1281,7 @@ func cmdBLMPop(c *Ctx) error {
 	if !ok {
 		return nil
 	}
-	deadline, msg := parseTimeout(c.Args[1], c.Now)
+	timeout, msg := blockTimeout(c.Args[1])
 	if msg != "" {
 		c.W.Error(msg)
 		return nil
@@ -1299,6 +1290,6 @@ func cmdBLMPop(c *Ctx) error {
 	if err != nil || served {
 		return err
 	}
-	c.wouldBlock(keys, deadline, false)
+	c.wouldBlock(keys, timeout, false)
 	return nil
 }

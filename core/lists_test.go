@@ -1,4 +1,4 @@
-package core_test
+package core
 
 import (
 	"math/rand/v2"
@@ -9,14 +9,14 @@ import (
 // TestListsTranscript plays conformance/testdata/lists.txt against a real
 // redis-server and the engine.
 func TestListsTranscript(t *testing.T) {
-	diffTranscript(t, "../conformance/testdata/lists.txt")
+	diffTranscript(t, "lists.txt")
 }
 
 // TestListsModel runs random list operations against the engine and a
 // slice model; it exercises the shifting paths of LINSERT and LREM from
 // both ends and pushes at both ends past sequence number zero.
 func TestListsModel(t *testing.T) {
-	e, s := newEngine(t)
+	e, s := testEngine(t)
 	rng := rand.New(rand.NewPCG(7, 11))
 	var model []string
 	val := func() string { return strconv.Itoa(rng.IntN(6)) }
