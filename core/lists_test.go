@@ -132,3 +132,9 @@ func TestListsModel(t *testing.T) {
 		check(step, op)
 	}
 }
+
+// TestSortTranscript plays conformance/testdata/sort.txt against a real
+// redis-server and the engine.
+func TestSortTranscript(t *testing.T) {
+	diffTranscript(t, "sort.txt")
+}
