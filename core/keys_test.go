@@ -303,3 +303,40 @@ func TestRandomAgainstRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestRandomKeySpread checks that RANDOMKEY reaches every key, uniformly
+// on a small database and not far from it on keys of one shape.
+func TestRandomKeySpread(t *testing.T) {
+	for _, tc := range []struct {
+		n      int
+		format string
+		picks  int // per key
+		lo, hi int // bounds on picks per key
+	}{
+		{100, "user:%d", 200, 120, 300},
+		{1000, "user:%05d", 60, 15, 200},
+	} {
+		e, s := testEngine(t)
+		args := []string{"MSET"}
+		for i := 0; i < tc.n; i++ {
+			args = append(args, fmt.Sprintf(tc.format, i*37), "v")
+		}
+		e.Do(s, args...)
+		counts := map[string]int{}
+		for i := 0; i < tc.picks*tc.n; i++ {
+			counts[string(e.Do(s, "RANDOMKEY"))]++
+		}
+		if len(counts) != tc.n {
+			t.Fatalf("RANDOMKEY reached %d of %d keys", len(counts), tc.n)
+		}
+		bad := 0
+		for k, n := range counts {
+			if n < tc.lo || n > tc.hi {
+				bad++
+				if bad < 5 {
+					t.Errorf("%d keys: %q picked %d times, %d expected", tc.n, k, n, tc.picks)
+				}
+			}
+		}
+	}
+}
