@@ -314,6 +314,7 @@ func (c *Ctx) putDB(db uint32, key []byte, r *Record, prev *Record) error {
 			}
 		}
 	}
+	c.E.signalKey(db, key)
 	var kb [64]byte
 	var pb [128]byte
 	return tx.Put(recordKey(kb[:0], db, key), r.encode(pb[:0]))

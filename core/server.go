@@ -45,6 +45,16 @@ func defaultConfig() map[string]string {
 // PING [message]
 // https://redis.io/commands/ping
 func cmdPing(c *Ctx) error {
+	if c.S.Proto == 2 && c.S.subscribed() && len(c.Args) <= 2 {
+		c.W.Array(2)
+		c.W.BulkString("pong")
+		if len(c.Args) == 2 {
+			c.W.Bulk(c.Args[1])
+		} else {
+			c.W.BulkString("")
+		}
+		return nil
+	}
 	switch len(c.Args) {
 	case 1:
 		c.W.Status("PONG")
@@ -239,7 +249,7 @@ func cmdCommandInfo(c *Ctx) error {
 		if cmd := findCommand(string(a)); cmd != nil {
 			writeValue(c.W, cmd.info)
 		} else {
-			c.W.NullArray()
+			c.W.Null() // addReplyNull: $-1 in RESP2
 		}
 	}
 	return nil
