@@ -9,7 +9,7 @@ import (
 	"github.com/foliodb/folio/core/store/memstore"
 )
 
-func TestExpireAgainstRedis(t *testing.T) { diffTranscript(t, "expire.txt") }
+func TestExpireAgainstRedis(t *testing.T) { playPending(t, "expire.txt") }
 
 // clock is a virtual clock for Options.Now.
 type clock struct{ t time.Time }
@@ -169,7 +169,7 @@ func TestReclaim(t *testing.T) {
 		e.Do(s, "SELECT", db)
 		for i := 0; i < 50; i++ {
 			e.Do(s, "SET", fmt.Sprint("s", i), "v", "EX", "100")
-			fakeCollection(t, e, s, []string{"RPUSH", fmt.Sprint("l", i), "a", "b", "c"})
+			standInCollection(t, e, s, []string{"RPUSH", fmt.Sprint("l", i), "a", "b", "c"})
 		}
 	}
 	fill("0")
