@@ -9,7 +9,7 @@ import (
 	"github.com/foliodb/folio/core/store/memstore"
 )
 
-func TestExpireAgainstRedis(t *testing.T) { playPending(t, "expire.txt") }
+func TestExpireTranscript(t *testing.T) { playPending(t, "expire.txt") }
 
 // clock is a virtual clock for Options.Now.
 type clock struct{ t time.Time }

@@ -12,7 +12,7 @@ import (
 	"github.com/foliodb/folio/core/store/memstore"
 )
 
-func TestKeysAgainstRedis(t *testing.T) { playPending(t, "keys.txt") }
+func TestKeysTranscript(t *testing.T) { playPending(t, "keys.txt") }
 
 // TestGlobAgainstRedis compares KEYS with random patterns over random keys
 // drawn from glob's special characters against redis-server, so globMatch

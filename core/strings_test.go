@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestStringsAgainstRedis(t *testing.T) { playPending(t, "strings.txt") }
+func TestStringsTranscript(t *testing.T) { playPending(t, "strings.txt") }
 
 // TestStringReplies pins replies verified against redis-server 7.0.15, so
 // they are checked even where Redis is not installed.
