@@ -66,8 +66,11 @@ func (e *Engine) writeDBMap(tx store.Tx, alloc int) ([]uint32, error) {
 }
 
 // dbChanged is called for each logical database that FLUSHDB, FLUSHALL or
-// SWAPDB replaced wholesale. WATCH invalidates its sessions' watches on
-// those databases here.
+// SWAPDB replaced wholesale: the hook for state kept per logical database
+// outside the store. WATCH needs nothing here: a watch compares its key's
+// record stamp, looked up through the database map at EXEC, so a watched
+// key that a flush removed or a swap replaced reads as changed, and one
+// absent before and after does not, as in Redis.
 func (e *Engine) dbChanged(db int) {}
 
 // keyCounts counts the live keys of physical database db and those with

@@ -336,3 +336,39 @@ func TestRandomKeySpread(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchFlushSwap checks WATCH across FLUSHDB, FLUSHALL and SWAPDB from
+// another session, as Redis 7.0 answers (verified with redis-cli).
+func TestWatchFlushSwap(t *testing.T) {
+	e, s := testEngine(t)
+	other := e.NewSession()
+	exec := func(watched []string, between ...[]string) string {
+		e.Do(s, append([]string{"WATCH"}, watched...)...)
+		for _, b := range between {
+			e.Do(other, b...)
+		}
+		e.Do(s, "MULTI")
+		e.Do(s, "PING")
+		return string(e.Do(s, "EXEC"))
+	}
+	aborted, ran := "*-1\r\n", "*1\r\n+PONG\r\n"
+	e.Do(s, "SET", "k", "v")
+	if got := exec([]string{"k"}, []string{"FLUSHDB"}); got != aborted {
+		t.Errorf("FLUSHDB of a watched key: %q", got)
+	}
+	if got := exec([]string{"absent"}, []string{"FLUSHDB"}); got != ran {
+		t.Errorf("FLUSHDB, watched key absent before and after: %q", got)
+	}
+	e.Do(other, "SELECT", "1")
+	e.Do(other, "SET", "k", "in1")
+	if got := exec([]string{"k"}, []string{"SWAPDB", "0", "1"}); got != aborted {
+		t.Errorf("SWAPDB bringing the watched key: %q", got)
+	}
+	if got := exec([]string{"nope"}, []string{"SWAPDB", "0", "1"}); got != ran {
+		t.Errorf("SWAPDB, watched key in neither: %q", got)
+	}
+	e.Do(s, "SET", "k", "again")
+	if got := exec([]string{"k"}, []string{"FLUSHALL"}); got != aborted {
+		t.Errorf("FLUSHALL of a watched key: %q", got)
+	}
+}
