@@ -653,10 +653,19 @@ func cmdScan(c *Ctx) error {
 		return nil
 	}
 	from := c.E.decodeCursor(cur)
+	// Only keys sharing the pattern's literal prefix can match: the scan
+	// starts there and ends past them.
+	prefix := globLiteralPrefix(o.match)
+	if bytes.Compare(from, prefix) < 0 {
+		from = prefix
+	}
 	var keys [][]byte
 	var next []byte
 	visited := int64(0)
 	err := c.scanKeys(c.db(), from, func(key []byte, r Record) bool {
+		if !bytes.HasPrefix(key, prefix) {
+			return false
+		}
 		if visited == o.count {
 			next = cloneBytes(key)
 			return false

@@ -115,6 +115,11 @@ func TestScanCoversEveryKey(t *testing.T) {
 			t.Errorf("%s present for the whole scan was not returned", k)
 		}
 	}
+	// A MATCH with a literal prefix visits only the keys under it.
+	seen = scanAll(t, e, s, 5, nil, "MATCH", "key:012*")
+	if len(seen) != 11 { // key:0120-0129 and key:0126:new
+		t.Errorf("MATCH key:012* saw %d keys: %v", len(seen), seen)
+	}
 	// MATCH and TYPE filter but still visit COUNT keys per call.
 	standInCollection(t, e, s, []string{"RPUSH", "key:0500:list", "x"})
 	seen = scanAll(t, e, s, 10, nil, "MATCH", "key:05*", "TYPE", "list")
