@@ -254,7 +254,7 @@ func cmdCommandInfo(c *Ctx) error {
 		if cmd := findCommand(string(a)); cmd != nil {
 			writeValue(c.W, cmd.info)
 		} else {
-			c.W.NullArray()
+			c.W.Null() // addReplyNull: $-1 in RESP2
 		}
 	}
 	return nil
@@ -894,12 +894,11 @@ func (e *Engine) SetConfig(name, value string) {
 	case "requirepass":
 		e.requirePass = value
 	case "notify-keyspace-events":
-		flags, ok := parseNotifyFlags(value)
-		if !ok {
-			return
+		// Kept in CONFIG GET's form ("AKE"); notifyDB reads the classes.
+		if v, ok := normalizeNotify(value); ok {
+			value = v
 		}
-		e.notifyFlags = flags
-		value, _ = normalizeNotify(value)
+		e.notifyFlags = value
 	}
 	e.config[name] = value
 }

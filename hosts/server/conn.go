@@ -66,15 +66,16 @@ type conn struct {
 	qWake   chan struct{}
 	omem    atomic.Int64
 
-	closing  atomic.Bool   // the writer sends what is queued, then stops
-	drained  chan struct{} // closed by the writer once it has
-	wake     chan struct{} // a blocked command was served
-	done     chan struct{} // closed by Kill
-	killOnce sync.Once
+	closing          atomic.Bool   // the writer sends what is queued, then stops
+	drained          chan struct{} // closed by the writer once it has
+	waiting          bool          // blocked, reading only to notice a hang-up; srv.mu
+	readWhileBlocked bool          // waitServed read bytes that await parsing
+	done             chan struct{} // closed by Kill
+	killOnce         sync.Once
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
-	c := &conn{srv: s, nc: nc, pcount: -1, fd: -1, wake: make(chan struct{}, 1), done: make(chan struct{}), drained: make(chan struct{})}
+	c := &conn{srv: s, nc: nc, pcount: -1, fd: -1, done: make(chan struct{}), drained: make(chan struct{})}
 	c.addr = nc.RemoteAddr().String()
 	if tc, ok := nc.(*net.TCPConn); ok {
 		if raw, err := tc.SyscallConn(); err == nil {
@@ -114,7 +115,8 @@ func (c *conn) serve() {
 				if len(c.ends) > 0 && c.runBatch() {
 					return
 				}
-				if retry {
+				if retry || c.readWhileBlocked {
+					c.readWhileBlocked = false
 					continue
 				}
 				if perr != "" {
@@ -420,73 +422,6 @@ func (c *conn) runBatch() (closeConn bool) {
 
 func isSubscribe(name []byte) bool {
 	return bytes.EqualFold(name, []byte("subscribe")) || bytes.EqualFold(name, []byte("psubscribe")) || bytes.EqualFold(name, []byte("ssubscribe"))
-}
-
-// waitServed waits until the session's blocking command has its reply (a
-// write by another client, its deadline, CLIENT UNBLOCK). False: the
-// connection was closed meanwhile.
-func (c *conn) waitServed() bool {
-	for {
-		select {
-		case <-c.wake:
-		case <-c.done:
-			return false
-		}
-		c.srv.mu.Lock()
-		still := c.sess.IsBlocked()
-		c.srv.mu.Unlock()
-		if !still {
-			return true
-		}
-	}
-}
-
-// dispatch routes the engine's deliveries (messages, keyspace events,
-// replies of blocked commands served now). A delivery to self, the
-// client running a command, goes before that command's reply, which
-// starts at out.B[at:], as Redis sends it. Called with the engine locked.
-func (s *Server) dispatch(self *conn, at int) {
-	for _, d := range s.eng.TakeDeliveries() {
-		t, ok := d.Session.Host.(*conn)
-		if !ok {
-			continue
-		}
-		if t == self && !t.queued {
-			reply := append([]byte(nil), t.out.B[at:]...)
-			t.out.B = append(append(t.out.B[:at], d.Data...), reply...)
-			at += len(d.Data)
-			continue
-		}
-		if !t.queued {
-			t.setQueued()
-		}
-		t.enqueue(d.Data)
-		select {
-		case t.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// armDeadline makes sure a blocked command's timeout is answered on time.
-// With a virtual clock the cron's ExpireBlocked answers it. Called with
-// the engine locked.
-func (s *Server) armDeadline(b *core.Blocked) {
-	if b.Deadline.IsZero() {
-		return
-	}
-	d := b.Deadline.Sub(s.cfg.Now())
-	time.AfterFunc(max(d, 0)+time.Millisecond, s.expireBlocked)
-}
-
-func (s *Server) expireBlocked() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.isClosed() {
-		return
-	}
-	s.eng.ExpireBlocked()
-	s.dispatch(nil, 0)
 }
 
 // flush writes the pending replies with one write.
