@@ -363,6 +363,7 @@ type prober struct {
 	cp       int    // length of the prefix common to every sub
 	maxLen   int    // longest sub seen
 	alphabet []byte // bytes used after the common prefix, ascending
+	probe    []byte // scratch
 }
 
 const probeWindow = 16
@@ -370,11 +371,30 @@ const probeWindow = 16
 // newProber samples the first and last subs of collection id.
 func (c *Ctx) newProber(id uint64) (*prober, error) {
 	p := &prober{c: c, id: id}
-	var samples [][]byte
+	var used [256]bool
+	var last []byte
+	// Bytes of a sample at or after its common prefix with the first sub;
+	// the ones before are the first sub's own, counted at the end.
+	note := func(sub []byte) {
+		p.maxLen = max(p.maxLen, len(sub))
+		k := 0
+		for k < len(sub) && k < len(p.first) && sub[k] == p.first[k] {
+			k++
+		}
+		for _, ch := range sub[k:] {
+			used[ch] = true
+		}
+	}
 	for _, rev := range []bool{false, true} {
 		n := 0
 		err := c.scanElems(id, nil, nil, rev, func(sub, _ []byte) bool {
-			samples = append(samples, append([]byte(nil), sub...))
+			if p.first == nil {
+				p.first = append([]byte{}, sub...)
+			}
+			if rev && n == 0 {
+				last = append([]byte{}, sub...)
+			}
+			note(sub)
 			n++
 			return n < probeWindow
 		})
@@ -382,20 +402,14 @@ func (c *Ctx) newProber(id uint64) (*prober, error) {
 			return nil, err
 		}
 	}
-	if len(samples) == 0 {
+	if p.first == nil {
 		return p, nil
 	}
-	p.first = samples[0]
-	last := samples[len(samples)-1]
 	for p.cp < len(p.first) && p.cp < len(last) && p.first[p.cp] == last[p.cp] {
 		p.cp++
 	}
-	var used [256]bool
-	for _, sub := range samples {
-		p.maxLen = max(p.maxLen, len(sub))
-		for _, ch := range sub[min(p.cp, len(sub)):] {
-			used[ch] = true
-		}
+	for _, ch := range p.first[p.cp:] {
+		used[ch] = true
 	}
 	prev := -1
 	for ch := 0; ch < 256; ch++ {
@@ -416,29 +430,37 @@ func (c *Ctx) newProber(id uint64) (*prober, error) {
 			p.alphabet = append(p.alphabet, byte(ch))
 		}
 	}
+	p.probe = make([]byte, 0, p.maxLen)
 	return p, nil
 }
 
-// pick returns a copy of a random sub.
+// pick returns a copy of a random sub: the k-th (k random below
+// probeWindow) at or after a random probe, wrapping around.
 func (p *prober) pick() ([]byte, error) {
 	rng := p.c.E.Random()
-	probe := append(make([]byte, 0, p.maxLen), p.first[:p.cp]...)
+	probe := append(p.probe[:0], p.first[:p.cp]...)
 	for len(probe) < p.maxLen {
 		probe = append(probe, p.alphabet[rng.IntN(len(p.alphabet))])
 	}
-	var got [][]byte
-	collect := func(sub, _ []byte) bool {
-		got = append(got, append([]byte(nil), sub...))
-		return len(got) < probeWindow
+	p.probe = probe
+	k := rng.IntN(probeWindow)
+	var got []byte
+	take := func(sub, _ []byte) bool {
+		if k == 0 {
+			got = append([]byte(nil), sub...)
+			return false
+		}
+		k--
+		return true
 	}
-	err := p.c.scanElems(p.id, probe, nil, false, collect)
-	if err == nil && len(got) < probeWindow {
-		err = p.c.scanElems(p.id, nil, probe, false, collect)
+	err := p.c.scanElems(p.id, probe, nil, false, take)
+	for tries := 0; err == nil && got == nil && tries < 2; tries++ {
+		err = p.c.scanElems(p.id, nil, nil, false, take)
 	}
-	if err != nil || len(got) == 0 {
+	if err != nil || got == nil {
 		return append([]byte(nil), p.first...), err
 	}
-	return got[rng.IntN(len(got))], nil
+	return got, nil
 }
 
 // ---- long doubles ----
