@@ -108,26 +108,49 @@ func (c *Ctx) newCollection(typ byte) (Record, error) {
 
 // ---- SCAN-family cursors ----
 //
-// A cursor names the position of the next element to return: the first 8
-// bytes of its sub, big-endian, zero-padded. Resuming at that prefix (with
-// trailing zero bytes trimmed, so it sorts at or before the element) may
-// repeat elements but never skips one that was present for the whole scan,
-// whatever was added or removed meanwhile. A batch only ends where the
-// cursor moves strictly forward, so a scan always terminates; elements
-// sharing an 8-byte prefix come in one batch. Cursor 0 starts and ends.
+// A cursor names the position of the next element to return. Subs are
+// ordered, so it holds a prefix of that element's sub: the top byte is the
+// length L of the prefix all subs shared when the cursor was made (capped
+// at 255), the low 7 bytes the sub's next bytes after it, zero-padded.
+// Resuming at those bytes (trailing zeros trimmed, so the key sorts at or
+// before the element) behind the collection's current first L bytes may
+// repeat elements but never skips one present for the whole scan: such an
+// element had the old L-byte prefix, so the collection's present common
+// prefix, if at least L long, starts with it (if shorter, the scan
+// restarts). A batch only ends where the resume key moves strictly
+// forward, so a scan always ends; elements that agree on L+7 bytes come
+// in one batch (with "field:<n>" names, 7 digits past the prefix). Cursor
+// 0 starts and ends a scan.
 
-// cursorFor returns the cursor that resumes at sub.
-func cursorFor(sub []byte) uint64 {
+// scanCursor encodes and decodes cursors for one collection scan step.
+type scanCursor struct {
+	prefix []byte // the subs' common prefix now, at most 255 bytes
+}
+
+// encode returns the cursor that resumes at sub (which has the prefix).
+func (sc scanCursor) encode(sub []byte) uint64 {
 	var b [8]byte
-	copy(b[:], sub)
+	b[0] = byte(len(sc.prefix))
+	copy(b[1:], sub[len(sc.prefix):])
 	return binary.BigEndian.Uint64(b[:])
 }
 
-// cursorStart returns the sub a cursor resumes at.
-func cursorStart(cur uint64) []byte {
+// start returns the sub a cursor resumes at (nil: the beginning).
+func (sc scanCursor) start(cur uint64) []byte {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], cur)
-	return bytes.TrimRight(b[:], "\x00")
+	l := int(b[0])
+	if cur == 0 || l > len(sc.prefix) {
+		return nil
+	}
+	return append(append([]byte(nil), sc.prefix[:l]...), bytes.TrimRight(b[1:], "\x00")...)
+}
+
+// resumeKey is start(encode(sub)).
+func (sc scanCursor) resumeKey(sub []byte) []byte {
+	rest := sub[len(sc.prefix):]
+	rest = bytes.TrimRight(rest[:min(7, len(rest))], "\x00")
+	return append(append([]byte(nil), sc.prefix...), rest...)
 }
 
 // parseElemCursor parses a SCAN cursor as Redis does (strtoul: a leading '-'
@@ -201,14 +224,35 @@ func (o *elemScanOptions) match(b []byte) bool {
 // sub matches, and returns the next cursor (0 when done). all asks for
 // every element in one step, as Redis does for small encodings.
 func (c *Ctx) scanCollection(id uint64, cur uint64, o *elemScanOptions, all bool, fn func(sub, page []byte)) (uint64, error) {
+	var sc scanCursor
+	var from []byte
+	if !all {
+		var first []byte
+		err := c.scanElems(id, nil, nil, false, func(sub, _ []byte) bool {
+			first = append([]byte(nil), sub...)
+			return false
+		})
+		if err == nil {
+			err = c.scanElems(id, nil, nil, true, func(last, _ []byte) bool {
+				n := 0
+				for n < len(first) && n < len(last) && n < 255 && first[n] == last[n] {
+					n++
+				}
+				sc.prefix = first[:n]
+				return false
+			})
+		}
+		if err != nil {
+			return 0, err
+		}
+		from = sc.start(cur)
+	}
 	seen := 0
 	var next uint64
-	err := c.scanElems(id, cursorStart(cur), nil, false, func(sub, page []byte) bool {
-		if !all && seen >= o.count {
-			if nc := cursorFor(sub); nc > cur {
-				next = nc
-				return false
-			}
+	err := c.scanElems(id, from, nil, false, func(sub, page []byte) bool {
+		if !all && seen >= o.count && bytes.Compare(sc.resumeKey(sub), from) > 0 {
+			next = sc.encode(sub)
+			return false
 		}
 		seen++
 		if o.match(sub) {
