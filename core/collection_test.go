@@ -281,9 +281,9 @@ func TestRandomPickSpread(t *testing.T) {
 	}
 }
 
-// scanAll runs SSCAN (or HSCAN) to the end, calling between after each
+// collScanAll runs SSCAN (or HSCAN) to the end, calling between after each
 // step, and returns the elements seen and the largest batch.
-func scanAll(t *testing.T, e *Engine, s *Session, cmd, key string, count int, between func(step int)) (map[string]bool, int) {
+func collScanAll(t *testing.T, e *Engine, s *Session, cmd, key string, count int, between func(step int)) (map[string]bool, int) {
 	t.Helper()
 	seen := map[string]bool{}
 	cursor, maxBatch := "0", 0
@@ -323,7 +323,7 @@ func TestScanCursorPrefix(t *testing.T) {
 		args = append(args, fmt.Sprintf("user:session:%08d", i), "v")
 	}
 	doS(e, s, args...)
-	seen, maxBatch := scanAll(t, e, s, "HSCAN", "h", 10, nil)
+	seen, maxBatch := collScanAll(t, e, s, "HSCAN", "h", 10, nil)
 	if len(seen) != 20000 || maxBatch > 20 {
 		t.Errorf("HSCAN COUNT 10 over 20000 fields: %d seen, batches up to %d", len(seen), maxBatch)
 	}
@@ -333,7 +333,7 @@ func TestScanCursorPrefix(t *testing.T) {
 		sargs = append(sargs, fmt.Sprintf("aa:%04d", i))
 	}
 	doS(e, s, sargs...)
-	seen, _ = scanAll(t, e, s, "SSCAN", "s", 10, func(step int) {
+	seen, _ = collScanAll(t, e, s, "SSCAN", "s", 10, func(step int) {
 		if step == 20 {
 			doS(e, s, "SADD", "s", "b")
 		}
@@ -352,7 +352,7 @@ func TestScanCursorPrefix(t *testing.T) {
 	for i := 0; i < 500; i++ {
 		doS(e, s, "SADD", "long", fmt.Sprintf("%s%04d", long, i))
 	}
-	if seen, _ := scanAll(t, e, s, "SSCAN", "long", 10, nil); len(seen) != 500 {
+	if seen, _ := collScanAll(t, e, s, "SSCAN", "long", 10, nil); len(seen) != 500 {
 		t.Errorf("SSCAN over a 300-byte common prefix saw %d of 500", len(seen))
 	}
 }
