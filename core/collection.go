@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/big"
-	"strconv"
-	"strings"
 )
 
 // Helpers shared by the collection types (hashes, sets, sorted sets,
@@ -153,77 +151,11 @@ func (sc scanCursor) resumeKey(sub []byte) []byte {
 	return append(append([]byte(nil), sc.prefix...), rest...)
 }
 
-// parseElemCursor parses a SCAN cursor as Redis does (strtoul: a leading '-'
-// wraps around).
-func parseElemCursor(b []byte) (uint64, bool) {
-	s := string(b)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	} else {
-		s = strings.TrimPrefix(s, "+")
-	}
-	if s == "" || s[0] < '0' || s[0] > '9' {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
-}
-
-// elemScanOptions are SCAN-family options: MATCH pattern, COUNT n.
-type elemScanOptions struct {
-	count   int
-	pattern []byte // nil matches everything
-}
-
-// parseElemScanOptions parses [MATCH pattern] [COUNT count] from args; on
-// failure it returns Redis's error text.
-func parseElemScanOptions(args [][]byte) (elemScanOptions, string) {
-	o := elemScanOptions{count: 10}
-	for i := 0; i < len(args); i += 2 {
-		if i+1 >= len(args) {
-			return o, msgSyntax
-		}
-		switch strings.ToLower(string(args[i])) {
-		case "count":
-			n, err := strconv.ParseInt(string(args[i+1]), 10, 64)
-			if err != nil || !isCanonicalInt(args[i+1]) {
-				return o, msgNotInt
-			}
-			if n < 1 {
-				return o, msgSyntax
-			}
-			if n > 1<<30 {
-				n = 1 << 30
-			}
-			o.count = int(n)
-		case "match":
-			o.pattern = args[i+1]
-			if len(o.pattern) == 1 && o.pattern[0] == '*' {
-				o.pattern = nil
-			}
-		default:
-			return o, msgSyntax
-		}
-	}
-	return o, ""
-}
-
-func (o *elemScanOptions) match(b []byte) bool {
-	return o.pattern == nil || globMatch(o.pattern, b, false)
-}
-
 // scanCollection runs one step of a SCAN-family command over collection
 // id from cursor cur: it calls fn for each element (in sub order) whose
 // sub matches, and returns the next cursor (0 when done). all asks for
 // every element in one step, as Redis does for small encodings.
-func (c *Ctx) scanCollection(id uint64, cur uint64, o *elemScanOptions, all bool, fn func(sub, page []byte)) (uint64, error) {
+func (c *Ctx) scanCollection(id uint64, cur uint64, o *scanOptions, all bool, fn func(sub, page []byte)) (uint64, error) {
 	var sc scanCursor
 	var from []byte
 	if !all {
@@ -250,12 +182,12 @@ func (c *Ctx) scanCollection(id uint64, cur uint64, o *elemScanOptions, all bool
 	seen := 0
 	var next uint64
 	err := c.scanElems(id, from, nil, false, func(sub, page []byte) bool {
-		if !all && seen >= o.count && bytes.Compare(sc.resumeKey(sub), from) > 0 {
+		if !all && int64(seen) >= o.count && bytes.Compare(sc.resumeKey(sub), from) > 0 {
 			next = sc.encode(sub)
 			return false
 		}
 		seen++
-		if o.match(sub) {
+		if o.match == nil || globMatch(o.match, sub, false) {
 			fn(sub, page)
 		}
 		return true
@@ -268,40 +200,6 @@ func (c *Ctx) emptyScan() {
 	c.W.Array(2)
 	c.W.BulkString("0")
 	c.W.Array(0)
-}
-
-// ---- numbers ----
-
-// isCanonicalInt reports whether b is how Redis writes an integer (no
-// leading '+', spaces or zeros), which is what string2ll accepts.
-func isCanonicalInt(b []byte) bool {
-	if len(b) == 0 || len(b) > 20 {
-		return false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return true
-	}
-	if b[0] == '-' {
-		b = b[1:]
-		if len(b) == 0 {
-			return false
-		}
-	}
-	for _, ch := range b {
-		if ch < '0' || ch > '9' {
-			return false
-		}
-	}
-	return b[0] != '0'
-}
-
-// parseInt parses an integer argument as Redis's string2ll does.
-func parseInt(b []byte) (int64, bool) {
-	if !isCanonicalInt(b) {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return n, err == nil
 }
 
 // ---- random picks ----
@@ -508,64 +406,19 @@ func (p *prober) pick() ([]byte, error) {
 }
 
 // ---- long doubles ----
-//
-// Redis adds floats (INCRBYFLOAT, HINCRBYFLOAT) in C's long double, which
-// on x86-64 has a 64-bit mantissa, and prints the sum with "%.17Lf" and
-// trailing zeros removed. big.Float at precision 64 reproduces both.
 
-const ldPrec = 64
-
-// ldParse parses b as Redis's string2ld (strtold) does: no leading
-// space, the whole string, decimal or hex, inf; never nan.
-func ldParse(b []byte) (*big.Float, bool) {
-	if len(b) == 0 || len(b) >= 5*1024 || isSpace(b[0]) {
-		return nil, false
-	}
-	s := strings.ToLower(string(b))
-	body := strings.TrimLeft(s, "+-")
-	if len(s)-len(body) > 1 || strings.ContainsRune(s, '_') ||
-		strings.HasPrefix(body, "0b") || strings.HasPrefix(body, "0o") {
-		return nil, false
-	}
-	if body == "inf" || body == "infinity" {
-		return new(big.Float).SetInf(s[0] == '-'), true
-	}
-	f, _, err := big.ParseFloat(s, 0, ldPrec, big.ToNearestEven)
-	if err != nil {
-		return nil, false
-	}
-	return f, true
-}
-
-func isSpace(b byte) bool {
-	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\v' || b == '\f'
-}
-
-// ldAdd returns a+b formatted as Redis stores an incremented float,
-// or false when the sum is not finite.
-func ldAdd(a, b *big.Float) (string, bool) {
+// addLongDoubles returns a+b as Redis stores an incremented float (long
+// double arithmetic, printed by formatLongDouble), or false when the sum
+// is not finite.
+func addLongDoubles(a, b *big.Float) (string, bool) {
 	if a.IsInf() || b.IsInf() {
 		return "", false
 	}
-	sum := new(big.Float).SetPrec(ldPrec).SetMode(big.ToNearestEven).Add(a, b)
-	if sum.MantExp(nil) > 16384 { // beyond long double's range: inf
+	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(a, b)
+	if sum.Sign() != 0 && sum.MantExp(nil) > longDoubleMaxExp {
 		return "", false
 	}
-	return ldFormat(sum), true
-}
-
-// ldFormat formats f as ld2string(LD_STR_HUMAN): "%.17Lf" without
-// trailing zeros.
-func ldFormat(f *big.Float) string {
-	s := f.Text('f', 17)
-	if strings.IndexByte(s, '.') >= 0 {
-		s = strings.TrimRight(s, "0")
-		s = strings.TrimSuffix(s, ".")
-	}
-	if s == "-0" {
-		s = "0"
-	}
-	return s
+	return formatLongDouble(sum), true
 }
 
 // fail answers a lookup error: WRONGTYPE is replied and the command ends

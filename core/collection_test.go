@@ -223,16 +223,16 @@ func TestLongDouble(t *testing.T) {
 		{"0", "-0", "0"}, {"5", "0x10", "21"}, {"1e20", "1e-20", "100000000000000000000"},
 		{"3.0e3", "200", "3200"}, {"-1.5", "1.5", "0"},
 	} {
-		a, ok1 := ldParse([]byte(c[0]))
-		b, ok2 := ldParse([]byte(c[1]))
-		got, ok := ldAdd(a, b)
+		a, ok1 := parseLongDouble([]byte(c[0]))
+		b, ok2 := parseLongDouble([]byte(c[1]))
+		got, ok := addLongDoubles(a, b)
 		if !ok1 || !ok2 || !ok || got != c[2] {
 			t.Errorf("%s + %s = %q, want %q", c[0], c[1], got, c[2])
 		}
 	}
 	for _, bad := range []string{"", " 1", "1 ", "nan", "abc", "1_0", "0b1", "--1", "1e"} {
-		if _, ok := ldParse([]byte(bad)); ok {
-			t.Errorf("ldParse(%q) accepted", bad)
+		if _, ok := parseLongDouble([]byte(bad)); ok {
+			t.Errorf("parseLongDouble(%q) accepted", bad)
 		}
 	}
 }
