@@ -9,8 +9,8 @@ import (
 
 // Helpers shared by the collection types (hashes, sets, sorted sets,
 // lists): element access under 'e' id(8) sub, ordered element scans,
-// writing back or deleting an emptied collection's record, the SCAN-family
-// cursor and options, and random element picks.
+// writing back or deleting an emptied collection's record, SCAN-family
+// cursors, and random element picks.
 
 // elemGet returns the page of collection id's element sub. The slice is
 // valid until the next write.
@@ -225,7 +225,7 @@ func (c *Ctx) randomSubs(id uint64, count int64, n int, distinct bool) ([][]byte
 	}
 	if count <= smallCollection || (distinct && int64(n)*3 >= count) {
 		all, err := c.elemSubs(id, -1)
-		if err != nil {
+		if err != nil || len(all) == 0 {
 			return nil, err
 		}
 		if distinct {

@@ -443,6 +443,10 @@ func cmdHrandfield(c *Ctx) error {
 		if err != nil {
 			return err
 		}
+		if len(subs) == 0 {
+			c.W.Null()
+			return nil
+		}
 		c.W.Bulk(subs[0])
 		return nil
 	}

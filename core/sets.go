@@ -260,6 +260,10 @@ func cmdSpop(c *Ctx) error {
 		return err
 	}
 	if !withCount {
+		if len(popped) == 0 {
+			c.W.Null()
+			return nil
+		}
 		c.W.Bulk(popped[0])
 		return nil
 	}
@@ -291,6 +295,10 @@ func cmdSrandmember(c *Ctx) error {
 		subs, err := c.randomSubs(r.ID, r.Count, 1, true)
 		if err != nil {
 			return err
+		}
+		if len(subs) == 0 {
+			c.W.Null()
+			return nil
 		}
 		c.W.Bulk(subs[0])
 		return nil
