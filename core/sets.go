@@ -327,7 +327,7 @@ func cmdSrandmember(c *Ctx) error {
 		n = r.Count
 	}
 	if n > maxRandomReply {
-		c.W.Error(msgCountOutOfRange)
+		c.W.Error(msgOutOfRange)
 		return nil
 	}
 	subs, err := c.randomSubs(r.ID, r.Count, int(n), distinct)
