@@ -1505,7 +1505,7 @@ func cmdZrandmember(c *Ctx) error {
 			return nil
 		}
 		if l == math.MinInt64 {
-			c.W.Error(fmt.Sprintf(msgRangeLong, -math.MaxInt64, math.MaxInt64))
+			c.W.Error(msgOutOfRangeLong)
 			return nil
 		}
 		withScores := false
@@ -1516,7 +1516,7 @@ func cmdZrandmember(c *Ctx) error {
 		if len(args) == 4 {
 			withScores = true
 			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
-				c.W.Error(msgOutOfRange)
+				c.W.Error(msgCountOutOfRange)
 				return nil
 			}
 		}
