@@ -73,6 +73,30 @@ func init() {
 		"zintercard":       cmdZintercard,
 		"zscan":            cmdZscan,
 	})
+	registerEncoding(TypeZSet, zsetObjectEncoding)
+}
+
+// zsetObjectEncoding answers OBJECT ENCODING as Redis 7.0 would for a set
+// built by ZADD: listpack up to zset-max-listpack-entries members of at
+// most zset-max-listpack-value bytes, else skiplist.
+func zsetObjectEncoding(c *Ctx, r Record) (string, error) {
+	if r.Count > zsetMaxListpackEntries {
+		return "skiplist", nil
+	}
+	tx, err := c.Tx()
+	if err != nil {
+		return "", err
+	}
+	enc := "listpack"
+	p := zMemberKey(nil, r.ID, nil)
+	err = tx.Scan(p, prefixEnd(p), false, func(k, _ []byte) bool {
+		if len(k)-len(p) > zsetMaxListpackValue {
+			enc = "skiplist"
+			return false
+		}
+		return true
+	})
+	return enc, err
 }
 
 // ---- layout ----
@@ -330,27 +354,6 @@ func zHasNonzeroDigit(s string) bool {
 	return false
 }
 
-// zAtoi parses an integer argument as Redis's string2ll does.
-func zAtoi(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	d := b
-	if d[0] == '-' {
-		d = d[1:]
-	}
-	if len(d) == 0 || (d[0] == '0' && len(b) > 1) {
-		return 0, false
-	}
-	for _, ch := range d {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return n, err == nil
-}
-
 // zLexBound is one end of a lex range: "-" (kind -1), "+" (kind 1) or a
 // value, inclusive "[" or exclusive "(".
 type zLexBound struct {
@@ -538,32 +541,6 @@ func zRankRange(start, end, n int64) (int64, int64, bool) {
 
 // ---- lookups, saving, replies ----
 
-// zErr replies WRONGTYPE for errWrongType and passes store errors on.
-func (c *Ctx) zErr(err error) error {
-	if err == errWrongType {
-		c.W.Error(msgWrongType)
-		return nil
-	}
-	return err
-}
-
-// zSave writes back zset key's record after its members changed; an
-// emptied set is deleted, firing "del". prev is the record as read, nil
-// for a new key.
-func (c *Ctx) zSave(key []byte, r *Record, prev *Record) error {
-	if r.Count <= 0 {
-		if prev == nil {
-			return nil
-		}
-		if err := c.deleteKey(key, *prev); err != nil {
-			return err
-		}
-		c.notify(notifyGeneric, "del", key)
-		return nil
-	}
-	return c.put(key, r, prev)
-}
-
 // zReplyEntries writes entries as ZRANGE does: members, with scores a flat
 // array in RESP2 and [member, score] pairs in RESP3.
 func (c *Ctx) zReplyEntries(es []zEntry, withScores bool) {
@@ -684,7 +661,7 @@ flags:
 	}
 	r, exists, err := c.lookupType(key, TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	prev := r
 	if !exists {
@@ -781,7 +758,7 @@ flags:
 func cmdZscore(c *Ctx) error {
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
 		c.W.Null()
@@ -805,7 +782,7 @@ func cmdZscore(c *Ctx) error {
 func cmdZmscore(c *Ctx) error {
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	members := c.Args[2:]
 	c.W.Array(len(members))
@@ -833,7 +810,7 @@ func cmdZmscore(c *Ctx) error {
 func cmdZcard(c *Ctx) error {
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
 		c.W.Int(0)
@@ -857,7 +834,7 @@ func cmdZrevrank(c *Ctx) error { return zrankGeneric(c, true) }
 func zrankGeneric(c *Ctx, reverse bool) error {
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
 		c.W.Null()
@@ -896,7 +873,7 @@ func cmdZrem(c *Ctx) error {
 	key := c.Args[1]
 	r, ok, err := c.lookupType(key, TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
 		c.W.Int(0)
@@ -920,7 +897,7 @@ func cmdZrem(c *Ctx) error {
 	}
 	if deleted > 0 {
 		c.notify(notifyZSet, "zrem", key)
-		if err := c.zSave(key, &r, &prev); err != nil {
+		if _, err := c.saveCollection(key, &r, &prev); err != nil {
 			return err
 		}
 	}
@@ -941,7 +918,7 @@ func cmdZcount(c *Ctx) error {
 	}
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	var n int64
 	if ok {
@@ -966,7 +943,7 @@ func cmdZlexcount(c *Ctx) error {
 	}
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	var n int64
 	if ok {
@@ -1056,11 +1033,11 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, typ zRangeType, dir zDirect
 			withScores = true
 		case opt == "limit" && left >= 2:
 			var ok bool
-			if offset, ok = zAtoi(args[j+1]); !ok {
+			if offset, ok = parseInt(args[j+1]); !ok {
 				c.W.Error(msgNotInt)
 				return nil
 			}
-			if limit, ok = zAtoi(args[j+2]); !ok {
+			if limit, ok = parseInt(args[j+2]); !ok {
 				c.W.Error(msgNotInt)
 				return nil
 			}
@@ -1100,8 +1077,8 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, typ zRangeType, dir zDirect
 	switch typ {
 	case zRangeRank:
 		var ok bool
-		if start, ok = zAtoi(args[minIdx]); ok {
-			end, ok = zAtoi(args[maxIdx])
+		if start, ok = parseInt(args[minIdx]); ok {
+			end, ok = parseInt(args[maxIdx])
 		}
 		if !ok {
 			c.W.Error(msgNotInt)
@@ -1122,7 +1099,7 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, typ zRangeType, dir zDirect
 	}
 	r, ok, err := c.lookupType(src, TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	var es []zEntry
 	if ok {
@@ -1186,8 +1163,8 @@ func zremrangeGeneric(c *Ctx, typ zRangeType) error {
 	case zRangeRank:
 		event = "zremrangebyrank"
 		var ok bool
-		if start, ok = zAtoi(c.Args[2]); ok {
-			end, ok = zAtoi(c.Args[3])
+		if start, ok = parseInt(c.Args[2]); ok {
+			end, ok = parseInt(c.Args[3])
 		}
 		if !ok {
 			c.W.Error(msgNotInt)
@@ -1210,7 +1187,7 @@ func zremrangeGeneric(c *Ctx, typ zRangeType) error {
 	}
 	r, ok, err := c.lookupType(key, TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
 		c.W.Int(0)
@@ -1251,7 +1228,8 @@ func (c *Ctx) zRemoveEntries(key []byte, r Record, es []zEntry, event string) er
 	}
 	r.Count -= int64(len(es))
 	c.notify(notifyZSet, event, key)
-	return c.zSave(key, &r, &prev)
+	_, err := c.saveCollection(key, &r, &prev)
+	return err
 }
 
 // ---- popping ----
@@ -1273,7 +1251,7 @@ func zpopMinMax(c *Ctx, max bool) error {
 	}
 	count := int64(-1)
 	if len(c.Args) == 3 {
-		n, ok := zAtoi(c.Args[2])
+		n, ok := parseInt(c.Args[2])
 		if !ok || n < 0 {
 			c.W.Error(msgValueOutOfRange)
 			return nil
@@ -1297,7 +1275,7 @@ func (c *Ctx) zpop(keys [][]byte, max, emitKey bool, count int64, nested, nilEmp
 	for _, k := range keys {
 		rec, ok, err := c.lookupType(k, TypeZSet)
 		if err != nil {
-			return true, c.zErr(err)
+			return true, c.fail(err)
 		}
 		if ok {
 			key, r, found = k, rec, true
@@ -1363,7 +1341,7 @@ func cmdBzmpop(c *Ctx) error { return zmpopGeneric(c, 2, true) }
 
 func zmpopGeneric(c *Ctx, numIdx int, block bool) error {
 	args := c.Args
-	numkeys, ok := zAtoi(args[numIdx])
+	numkeys, ok := parseInt(args[numIdx])
 	if !ok || numkeys < 1 {
 		c.W.Error(msgNumKeys)
 		return nil
@@ -1387,7 +1365,7 @@ func zmpopGeneric(c *Ctx, numIdx int, block bool) error {
 		more := len(args) - 1 - j
 		if count == -1 && strings.EqualFold(string(args[j]), "count") && more > 0 {
 			j++
-			n, ok := zAtoi(args[j])
+			n, ok := parseInt(args[j])
 			if !ok || n < 1 {
 				c.W.Error(msgCountPositive)
 				return nil
@@ -1436,7 +1414,7 @@ func (c *Ctx) zBlockingPop(keys [][]byte, max bool, timeoutIdx int, count int64,
 	for _, k := range keys {
 		_, ok, err := c.lookupType(k, TypeZSet)
 		if err != nil {
-			return c.zErr(err)
+			return c.fail(err)
 		}
 		if ok {
 			_, err := c.zpop([][]byte{k}, max, true, count, nested, nilEmpty)
@@ -1499,7 +1477,7 @@ func zParseTimeout(b []byte) (int64, string) {
 func cmdZrandmember(c *Ctx) error {
 	args := c.Args
 	if len(args) >= 3 {
-		l, ok := zAtoi(args[2])
+		l, ok := parseInt(args[2])
 		if !ok {
 			c.W.Error(msgNotInt)
 			return nil
@@ -1524,7 +1502,7 @@ func cmdZrandmember(c *Ctx) error {
 	}
 	r, ok, err := c.lookupType(args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
 		c.W.Null()
@@ -1548,7 +1526,7 @@ func cmdZrandmember(c *Ctx) error {
 func zrandmemberCount(c *Ctx, l int64, withScores bool) error {
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok || l == 0 {
 		c.W.Array(0)
@@ -1820,7 +1798,7 @@ func cmdZintercard(c *Ctx) error { return zsetOpGeneric(c, nil, 1, zOpInter, tru
 // zsetOpGeneric is Redis's zunionInterDiffGenericCommand.
 func zsetOpGeneric(c *Ctx, dst []byte, numIdx, op int, cardOnly bool) error {
 	args := c.Args
-	setnum, ok := zAtoi(args[numIdx])
+	setnum, ok := parseInt(args[numIdx])
 	if !ok {
 		c.W.Error(msgNotInt)
 		return nil
@@ -1882,7 +1860,7 @@ func zsetOpGeneric(c *Ctx, dst []byte, numIdx, op int, cardOnly bool) error {
 			withScores = true
 			j++
 		case cardOnly && remaining >= 2 && opt == "limit":
-			n, ok := zAtoi(args[j+1])
+			n, ok := parseInt(args[j+1])
 			if !ok || n < 0 {
 				c.W.Error(msgLimitNegative)
 				return nil
@@ -2009,47 +1987,23 @@ const zSmallScan = 128
 // ZSCAN key cursor [MATCH pattern] [COUNT count]
 // https://redis.io/commands/zscan
 func cmdZscan(c *Ctx) error {
-	cur, ok := zParseCursor(c.Args[2])
+	cur, ok := parseElemCursor(c.Args[2])
 	if !ok {
 		c.W.Error(msgInvalidCursor)
 		return nil
 	}
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
-		c.W.Array(2)
-		c.W.BulkString("0")
-		c.W.Array(0)
+		c.emptyScan()
 		return nil
 	}
-	count := int64(10)
-	var pattern []byte
-	opts := c.Args[3:]
-	for i := 0; i < len(opts); i += 2 {
-		if i+1 >= len(opts) {
-			c.W.Error(msgSyntax)
-			return nil
-		}
-		switch strings.ToLower(string(opts[i])) {
-		case "count":
-			n, ok := zAtoi(opts[i+1])
-			if !ok {
-				c.W.Error(msgNotInt)
-				return nil
-			}
-			if n < 1 {
-				c.W.Error(msgSyntax)
-				return nil
-			}
-			count = n
-		case "match":
-			pattern = opts[i+1]
-		default:
-			c.W.Error(msgSyntax)
-			return nil
-		}
+	o, msg := parseElemScanOptions(c.Args[3:])
+	if msg != "" {
+		c.W.Error(msg)
+		return nil
 	}
 	var es []zEntry
 	var next uint64
@@ -2058,24 +2012,19 @@ func cmdZscan(c *Ctx) error {
 			return err
 		}
 	} else {
-		// Large sets: the cursor is the first 8 bytes of the next member
-		// (member order), so members present for the whole scan are never
-		// missed, whatever is added or removed meanwhile.
+		// Large sets walk the members in name order; the cursor is the
+		// SCAN-family one of collection.go, over the member names.
 		tx, err := c.Tx()
 		if err != nil {
 			return err
 		}
 		p := zMemberKey(nil, r.ID, nil)
-		var from [8]byte
-		binary.BigEndian.PutUint64(from[:], cur)
-		start := append(append([]byte(nil), p...), bytes.TrimRight(from[:], "\x00")...)
-		seen := int64(0)
+		start := append(append([]byte(nil), p...), cursorStart(cur)...)
+		seen := 0
 		err = tx.Scan(start, prefixEnd(p), false, func(k, v []byte) bool {
 			m := k[len(p):]
-			if seen >= count {
-				var b [8]byte
-				copy(b[:], m)
-				if nc := binary.BigEndian.Uint64(b[:]); nc > cur {
+			if seen >= o.count {
+				if nc := cursorFor(m); nc > cur {
 					next = nc
 					return false
 				}
@@ -2090,19 +2039,21 @@ func cmdZscan(c *Ctx) error {
 			return err
 		}
 	}
-	kept := es[:0]
-	for _, e := range es {
-		if pattern == nil || globMatch(pattern, e.member, false) {
-			kept = append(kept, e)
-		}
-	}
 	c.W.Array(2)
 	c.W.BulkString(strconv.FormatUint(next, 10))
-	c.W.Array(2 * len(kept))
+	n := 0
+	for _, e := range es {
+		if o.match(e.member) {
+			n++
+		}
+	}
+	c.W.Array(2 * n)
 	var tmp [32]byte
-	for _, e := range kept {
-		c.W.Bulk(e.member)
-		c.W.Bulk(appendScoreString(tmp[:0], e.score))
+	for _, e := range es {
+		if o.match(e.member) {
+			c.W.Bulk(e.member)
+			c.W.Bulk(appendScoreString(tmp[:0], e.score))
+		}
 	}
 	return nil
 }
@@ -2122,27 +2073,4 @@ func appendScoreString(b []byte, f float64) []byte {
 		return append(b, "-inf"...)
 	}
 	return strconv.AppendFloat(b, f, 'g', 17, 64)
-}
-
-// zParseCursor parses a SCAN cursor as Redis does (strtoul: a leading '-'
-// wraps around).
-func zParseCursor(b []byte) (uint64, bool) {
-	s := string(b)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	} else {
-		s = strings.TrimPrefix(s, "+")
-	}
-	if s == "" || s[0] < '0' || s[0] > '9' {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
 }
