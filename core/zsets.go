@@ -2052,18 +2052,19 @@ func cmdZscan(c *Ctx) error {
 	for _, e := range es {
 		if o.match(e.member) {
 			c.W.Bulk(e.member)
-			c.W.Bulk(appendScoreString(tmp[:0], e.score))
+			c.W.Bulk(appendScoreString(tmp[:0], e.score, r.Count > zSmallScan))
 		}
 	}
 	return nil
 }
 
 // appendScoreString formats a score as ZSCAN replies it, a bulk string in
-// both protocols: as Redis 7.0 keeps it in a listpack (d2string), an
-// integral value within ±LLONG_MAX/2 as an integer, else %.17g.
-func appendScoreString(b []byte, f float64) []byte {
+// both protocols. A small set answers as Redis 7.0 keeps scores in a
+// listpack (d2string): an integral value within ±LLONG_MAX/2 as an
+// integer, else %.17g; a large one (a skiplist in Redis) always %.17g.
+func appendScoreString(b []byte, f float64, large bool) []byte {
 	const half = float64(math.MaxInt64 / 2)
-	if f >= -half && f <= half && f == float64(int64(f)) {
+	if !large && f >= -half && f <= half && f == float64(int64(f)) {
 		return strconv.AppendInt(b, int64(f), 10)
 	}
 	switch {

@@ -737,4 +737,11 @@ func TestZscanLarge(t *testing.T) {
 	if got := len(v.Elems[1].Elems) / 2; got != 111 {
 		t.Errorf("MATCH m12* found %d members, want 111", got)
 	}
+	// A large set is a skiplist in Redis: scores print as %.17g (redis-cli
+	// against 7.0.15 shows "1e+17"; a small set would show the integer).
+	e.Do(s, "ZADD", "z", "1e17", "big")
+	v, _ = resp.NewReader(bytes.NewReader(e.Do(s, "ZSCAN", "z", "0", "MATCH", "big", "COUNT", "5000"))).Read()
+	if len(v.Elems[1].Elems) != 2 || v.Elems[1].Elems[1].Str != "1e+17" {
+		t.Errorf("ZSCAN of a large set: %+v", v.Elems[1].Elems)
+	}
 }
