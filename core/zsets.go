@@ -1532,13 +1532,40 @@ func zrandmemberCount(c *Ctx, l int64, withScores bool) error {
 		c.W.Array(0)
 		return nil
 	}
+	if l < 0 {
+		// Picks may repeat and their number is the client's: reply in
+		// batches rather than holding them all.
+		n := -l
+		if withScores && c.W.Proto == 2 {
+			c.W.Array(int(2 * n))
+		} else {
+			c.W.Array(int(n))
+		}
+		for n > 0 {
+			es, err := c.zRandom(r, min(n, zSmallRandom), false)
+			if err != nil {
+				return err
+			}
+			if len(es) == 0 {
+				return corruptError{c.Args[1]} // a record counting members it has not
+			}
+			for _, e := range es {
+				if withScores && c.W.Proto > 2 {
+					c.W.Array(2)
+				}
+				c.W.Bulk(e.member)
+				if withScores {
+					c.W.Double(e.score)
+				}
+			}
+			n -= int64(len(es))
+		}
+		return nil
+	}
 	var es []zEntry
-	switch {
-	case l >= r.Count:
+	if l >= r.Count {
 		err = c.zScan(r.ID, nil, nil, true, zCollect(&es, 0, -1))
-	case l < 0:
-		es, err = c.zRandom(r, -l, false)
-	default:
+	} else {
 		es, err = c.zRandom(r, l, true)
 	}
 	if err != nil {

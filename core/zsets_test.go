@@ -745,3 +745,36 @@ func TestZscanLarge(t *testing.T) {
 		t.Errorf("ZSCAN of a large set: %+v", v.Elems[1].Elems)
 	}
 }
+
+// FuzzZsetArgs feeds arbitrary arguments to the sorted set parsers (scores,
+// ranges, options): every reply must be one well-formed RESP value.
+//
+//	go test ./core/ -run '^$' -fuzz FuzzZsetArgs -fuzztime 30s
+func FuzzZsetArgs(f *testing.F) {
+	for _, seed := range [][3]string{
+		{"1", "a", "WITHSCORES"}, {"(1", "+inf", "LIMIT"}, {"-inf", "(5", "BYSCORE"},
+		{"[a", "(z", "BYLEX"}, {"0x1p3", "nan", "REV"}, {"", " 1", "1e400"}, {"-0", "inf", "INCR"},
+	} {
+		f.Add(seed[0], seed[1], seed[2])
+	}
+	e, s := newEngine(f)
+	e.Do(s, "ZADD", "z", "1", "a", "2", "b", "3", "c", "0", "d")
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		for _, cmd := range [][]string{
+			{"ZADD", "z", a, b}, {"ZADD", "z", c, a, b, "x"}, {"ZINCRBY", "z", a, "y"},
+			{"ZRANGE", "z", a, b, c}, {"ZRANGE", "z", a, b, "BYSCORE", "LIMIT", c, "2"},
+			{"ZRANGE", "z", a, b, "BYLEX", c}, {"ZCOUNT", "z", a, b}, {"ZLEXCOUNT", "z", a, b},
+			{"ZREMRANGEBYSCORE", "w", a, b}, {"ZUNION", a, "z", c}, {"ZMPOP", a, "w", b, c},
+			{"ZRANDMEMBER", "z", strconv.Itoa(len(a) - 5), c}, {"ZSCAN", "z", a, b, c},
+		} {
+			out := e.Do(s, cmd...)
+			rd := resp.NewReader(bytes.NewReader(out))
+			if _, err := rd.Read(); err != nil {
+				t.Fatalf("%q: bad reply %q: %v", cmd, out, err)
+			}
+			if _, err := rd.Read(); err == nil {
+				t.Fatalf("%q: more than one reply: %q", cmd, out)
+			}
+		}
+	})
+}
