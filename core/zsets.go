@@ -9,20 +9,25 @@ package core
 // member, two elements under the collection's id (see keyspace.go):
 //
 //	'e' id(8) 'm' member              -> score: float64 bits, big-endian (8 bytes)
-//	'e' id(8) 's' sortable(8) member  -> empty (the score index)
+//	'e' id(8) 's' sortable(8) member  -> empty ("\x01" when the score is -0)
+//	'e' id(8) 'x'                     -> empty: Redis would hold it as a skiplist
 //
 // sortable(f) maps a float64 to 8 bytes that sort in numeric order: the
-// sign bit is flipped for positive numbers, every bit for negative ones.
-// Index keys therefore sort by (score, member), which is exactly Redis's
-// order. ZADD, ZREM and ZSCORE touch O(1) elements plus one record; a score
-// range is one index range scan from its start; ranks (ZRANGE by index,
-// ZRANK) are counted by scanning, O(rank), so the first and last pages of a
-// set stay cheap.
+// sign bit is flipped for positive numbers, every bit for negative ones
+// (-0 is written as 0: equal scores order by member). Index keys therefore
+// sort by (score, member), which is exactly Redis's order. ZADD, ZREM and
+// ZSCORE touch O(1) elements plus the record; a score range is one index
+// range scan from its start; ranks (ZRANGE by index, ZRANK) and counts
+// (ZCOUNT, ZLEXCOUNT) are found by scanning, O(rank) or O(count), so the
+// first and last pages of a set stay cheap.
 //
-// Scores are stored with -0 folded to 0: that is what Redis 7.0 replies
-// for the small (listpack-encoded) sorted sets that clients meet most.
-// Computed results that are not stored (ZUNION, ZINTER replies) keep -0,
-// as Redis's do.
+// Some replies depend on how Redis 7.0 encodes a set: a listpack stores -0
+// as 0 and ZSCAN returns it whole, in score order; a skiplist keeps -0 and
+// ZSCAN walks it with a cursor. A set is a skiplist once it has held more
+// than zset-max-listpack-entries (128) members or a member longer than
+// zset-max-listpack-value (64) bytes, and stays one; the 'x' element
+// remembers that for sets back under the limit. Stored results (ZUNIONSTORE
+// and the like) start over, as Redis converts them.
 
 import (
 	"bytes"
@@ -76,27 +81,15 @@ func init() {
 	registerEncoding(TypeZSet, zsetObjectEncoding)
 }
 
-// zsetObjectEncoding answers OBJECT ENCODING as Redis 7.0 would for a set
-// built by ZADD: listpack up to zset-max-listpack-entries members of at
-// most zset-max-listpack-value bytes, else skiplist.
+// zsetObjectEncoding answers OBJECT ENCODING as Redis 7.0 would: a set is
+// a listpack until it holds more than zset-max-listpack-entries members or
+// one longer than zset-max-listpack-value bytes, then a skiplist for good
+// (stored results, such as ZUNIONSTORE's, start over).
 func zsetObjectEncoding(c *Ctx, r Record) (string, error) {
-	if r.Count > zsetMaxListpackEntries {
-		return "skiplist", nil
+	if sl, err := c.zIsSkiplist(r); err != nil || sl {
+		return "skiplist", err
 	}
-	tx, err := c.Tx()
-	if err != nil {
-		return "", err
-	}
-	enc := "listpack"
-	p := zMemberKey(nil, r.ID, nil)
-	err = tx.Scan(p, prefixEnd(p), false, func(k, _ []byte) bool {
-		if len(k)-len(p) > zsetMaxListpackValue {
-			enc = "skiplist"
-			return false
-		}
-		return true
-	})
-	return enc, err
+	return "listpack", nil
 }
 
 // ---- layout ----
@@ -166,14 +159,20 @@ func (c *Ctx) zScore(id uint64, member []byte) (float64, bool, error) {
 }
 
 // zPut sets member's score in zset id; old is its current score, nil for
-// a new member.
-func (c *Ctx) zPut(id uint64, member []byte, score float64, old *float64) error {
+// a new member. A skiplist-encoded set keeps -0 as such; a listpack one
+// stores it as 0, as Redis's do.
+func (c *Ctx) zPut(id uint64, member []byte, score float64, old *float64, skiplist bool) error {
 	tx, err := c.Tx()
 	if err != nil {
 		return err
 	}
+	var page []byte
 	if score == 0 {
-		score = 0
+		if skiplist && math.Signbit(score) {
+			page = negZeroPage
+		} else {
+			score = 0
+		}
 	}
 	var kb [64]byte
 	if old != nil {
@@ -186,7 +185,25 @@ func (c *Ctx) zPut(id uint64, member []byte, score float64, old *float64) error 
 	if err := tx.Put(zMemberKey(kb[:0], id, member), sb[:]); err != nil {
 		return err
 	}
-	return tx.Put(zIndexKey(kb[:0], id, score, member), nil)
+	return tx.Put(zIndexKey(kb[:0], id, score, member), page)
+}
+
+// negZeroPage marks an index entry whose score is -0 (its key, like 0's,
+// sorts among the equal scores by member).
+var negZeroPage = []byte{1}
+
+// zEncMarker is the element of a sorted set that Redis would hold as a
+// skiplist although it has no more than zset-max-listpack-entries members
+// (it had more, or a long member): Redis never converts back.
+var zEncMarker = []byte{'x'}
+
+// zIsSkiplist reports whether Redis 7.0 would hold zset r as a skiplist.
+func (c *Ctx) zIsSkiplist(r Record) (bool, error) {
+	if r.Count > zsetMaxListpackEntries {
+		return true, nil
+	}
+	_, ok, err := c.elemGet(r.ID, zEncMarker)
+	return ok, err
 }
 
 // zDel removes member, whose score is score, from zset id.
@@ -218,12 +235,16 @@ func (c *Ctx) zScan(id uint64, lo, hi []byte, reverse bool, fn func(member []byt
 	} else {
 		end = append(append(make([]byte, 0, len(p)+len(hi)), p...), hi...)
 	}
-	return tx.Scan(start, end, reverse, func(k, _ []byte) bool {
+	return tx.Scan(start, end, reverse, func(k, page []byte) bool {
 		s := k[len(p):]
 		if len(s) < 8 {
 			return true
 		}
-		return fn(s[8:], fromSortable(s[:8]))
+		score := fromSortable(s[:8])
+		if len(page) == 1 && page[0] == negZeroPage[0] {
+			score = math.Copysign(0, -1)
+		}
+		return fn(s[8:], score)
 	})
 }
 
@@ -584,8 +605,18 @@ func (c *Ctx) zStore(dst []byte, es []zEntry, event string) error {
 		return err
 	}
 	r := Record{Type: TypeZSet, ID: id, Count: int64(len(es))}
+	// Redis converts a stored result to a listpack when it is small.
+	skiplist := len(es) > zsetMaxListpackEntries
 	for _, e := range es {
-		if err := c.zPut(id, e.member, e.score, nil); err != nil {
+		skiplist = skiplist || len(e.member) > zsetMaxListpackValue
+	}
+	if skiplist {
+		if err := c.elemPut(id, zEncMarker, nil); err != nil {
+			return err
+		}
+	}
+	for _, e := range es {
+		if err := c.zPut(id, e.member, e.score, nil, skiplist); err != nil {
 			return err
 		}
 	}
@@ -678,6 +709,35 @@ flags:
 		}
 		r.Type = TypeZSet
 	}
+	// Redis's encoding, as far as it matters here (whether -0 is kept):
+	// known for a new key from the command's size, else read when needed.
+	encKnown, skiplist := false, false
+	if !exists {
+		maxLen := 0
+		for j := 0; j < n; j++ {
+			maxLen = max(maxLen, len(args[i+2*j+1]))
+		}
+		encKnown = true
+		skiplist = n > zsetMaxListpackEntries || maxLen > zsetMaxListpackValue
+		if skiplist {
+			if err := c.elemPut(r.ID, zEncMarker, nil); err != nil {
+				return err
+			}
+		}
+	}
+	isSkiplist := func(score float64) (bool, error) {
+		if score != 0 || !math.Signbit(score) {
+			return false, nil // only -0 depends on the encoding
+		}
+		if !encKnown {
+			encKnown = true
+			var err error
+			if skiplist, err = c.zIsSkiplist(r); err != nil {
+				return false, err
+			}
+		}
+		return skiplist, nil
+	}
 	var added, updated, processed int64
 	var score float64
 	nan := false
@@ -704,13 +764,29 @@ flags:
 			}
 			processed++
 			if score != cur {
-				if err := c.zPut(r.ID, member, score, &cur); err != nil {
+				sl, err := isSkiplist(score)
+				if err != nil {
+					return err
+				}
+				if err := c.zPut(r.ID, member, score, &cur, sl); err != nil {
 					return err
 				}
 				updated++
 			}
 		case !xx:
-			if err := c.zPut(r.ID, member, score, nil); err != nil {
+			if !skiplist && (r.Count == zsetMaxListpackEntries || r.Count < zsetMaxListpackEntries && len(member) > zsetMaxListpackValue) {
+				// Redis converts to a skiplist here, for good (past the
+				// entries limit a set is one anyway: no marker needed).
+				if err := c.elemPut(r.ID, zEncMarker, nil); err != nil {
+					return err
+				}
+				encKnown, skiplist = true, true
+			}
+			sl, err := isSkiplist(score)
+			if err != nil {
+				return err
+			}
+			if err := c.zPut(r.ID, member, score, nil, sl); err != nil {
 				return err
 			}
 			r.Count++
@@ -2005,11 +2081,6 @@ func zSourceLen(s *zSource) int64 {
 
 // ---- ZSCAN ----
 
-// zSmallScan is the size up to which ZSCAN returns a whole set in one
-// call, in score order, as Redis does for its listpack encoding
-// (zset-max-listpack-entries).
-const zSmallScan = 128
-
 // cmdZscan iterates the members and scores of a sorted set.
 // ZSCAN key cursor [MATCH pattern] [COUNT count]
 // https://redis.io/commands/zscan
@@ -2032,9 +2103,13 @@ func cmdZscan(c *Ctx) error {
 		c.W.Error(msg)
 		return nil
 	}
+	large, err := c.zIsSkiplist(r)
+	if err != nil {
+		return err
+	}
 	var es []zEntry
 	var next uint64
-	if r.Count <= zSmallScan {
+	if !large {
 		if err := c.zScan(r.ID, nil, nil, false, zCollect(&es, 0, -1)); err != nil {
 			return err
 		}
@@ -2079,7 +2154,7 @@ func cmdZscan(c *Ctx) error {
 	for _, e := range es {
 		if o.match(e.member) {
 			c.W.Bulk(e.member)
-			c.W.Bulk(appendScoreString(tmp[:0], e.score, r.Count > zSmallScan))
+			c.W.Bulk(appendScoreString(tmp[:0], e.score, large))
 		}
 	}
 	return nil

@@ -335,6 +335,8 @@ func TestZsetsRandomAgainstRedis(t *testing.T) {
 			return "+inf"
 		case 2:
 			return fmt.Sprint(rng.Float64()*100 - 50)
+		case 3:
+			return []string{"-0", "0", "-0.0"}[rng.IntN(3)]
 		}
 		n := rng.IntN(60) - 20
 		if rng.IntN(3) == 0 {
@@ -363,7 +365,7 @@ func TestZsetsRandomAgainstRedis(t *testing.T) {
 	for i := 0; i < 3000; i++ {
 		k := keys[rng.IntN(len(keys))]
 		var args []string
-		switch op := rng.IntN(22); op {
+		switch op := rng.IntN(25); op {
 		case 0, 1, 2, 3:
 			args = []string{"ZADD", k}
 			for _, f := range []string{"NX", "XX", "GT", "LT", "CH"} {
@@ -430,6 +432,12 @@ func TestZsetsRandomAgainstRedis(t *testing.T) {
 			}
 		case 20: // a small set with mixed scores: Redis walks it linearly
 			args = []string{"ZADD", "mix", fmt.Sprint(rng.IntN(5)), fmt.Sprintf("m%d", rng.IntN(40))}
+		case 22:
+			args = []string{"OBJECT", "ENCODING", keys[rng.IntN(3)]}
+		case 23:
+			args = []string{"ZSCAN", "mix", "0"}
+		case 24:
+			args = []string{"ZINCRBY", []string{"mix", keys[rng.IntN(3)]}[rng.IntN(2)], []string{"-0", "0", "1"}[rng.IntN(3)], member()}
 		case 21:
 			args = []string{"ZRANGEBYLEX", "mix", lexb(), lexb()}
 			switch rng.IntN(4) {
