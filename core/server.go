@@ -882,12 +882,13 @@ func defaultConfig() map[string]string {
 // seeding what they were started with (port, bind, maxclients...). It
 // does not call ConfigHook.
 func (e *Engine) SetConfig(name, value string) {
-	e.config[strings.ToLower(name)] = value
-	if name == "requirepass" {
+	name = strings.ToLower(name)
+	e.config[name] = value
+	switch name {
+	case "requirepass":
 		e.requirePass = value
-	}
-	if strings.EqualFold(name, "notify-keyspace-events") { // zsets helper: keyspace events were never switched on
-		e.notifyFlags, _ = parseNotifyFlags(value)
+	case "notify-keyspace-events":
+		e.notifyFlags = value
 	}
 }
 
@@ -1188,7 +1189,7 @@ func (e *Engine) infoSection(c *Ctx, s string) (string, error) {
 		add("connected_clients", len(e.sessions))
 		add("cluster_connections", 0)
 		add("maxclients", e.config["maxclients"])
-		add("blocked_clients", 0)
+		add("blocked_clients", e.BlockedClients())
 		add("tracking_clients", 0)
 	case "memory":
 		b.WriteString("# Memory\r\n")
