@@ -327,6 +327,21 @@ func (s *Store) EndGroup() error {
 	return nil
 }
 
+// AbortGroup rolls back the open group: every transaction committed in it
+// is dropped, as when its durable commit fails.
+func (s *Store) AbortGroup() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.group {
+		return errors.New("sqlitestore: AbortGroup without BeginGroup")
+	}
+	s.group = false
+	if s.conn.GetAutocommit() {
+		return nil
+	}
+	return exec(s.rollback)
+}
+
 // maybeCheckpoint keeps the WAL bounded. SQLite's automatic checkpoint
 // (every 1000 pages) is passive: it cannot go past the oldest reader's
 // snapshot nor restart the log while any reader uses it, so with readers
