@@ -44,6 +44,7 @@ type Engine struct {
 	dbmap  []uint32
 	extVer uint64
 	hasExt bool
+	scan   *scanCursors // positions of recent SCAN cursors (keys.go)
 
 	nextClientID int64
 	sessions     map[int64]*Session

@@ -249,7 +249,7 @@ func cmdCommandInfo(c *Ctx) error {
 		if cmd := findCommand(string(a)); cmd != nil {
 			writeValue(c.W, cmd.info)
 		} else {
-			c.W.NullArray()
+			c.W.Null() // addReplyNull: $-1 in RESP2
 		}
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -138,7 +137,7 @@ func (s *Session) Do(ctx context.Context, args ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := resp.NewReader(strings.NewReader(string(raw))).Read()
+	v, _, err := parseValue(raw)
 	if err != nil {
 		return nil, err
 	}
