@@ -70,8 +70,13 @@ type Store struct {
 	closed  bool
 	group   bool // a group (BeginGroup) is open
 	commits int  // write commits since the last WAL size check
-	tx      tx
-	arena   []byte
+	// epoch counts this connection's own undone writes (rollbacks, failed
+	// commits, lost groups). ExternalVersion adds it in so the engine also
+	// drops caches it may have changed inside a transaction that did not
+	// stick.
+	epoch uint64
+	tx    tx
+	arena []byte
 
 	get, put, del                            *sqlite3.Stmt
 	scanAsc, scanAscTo, scanDesc, scanDescTo *sqlite3.Stmt
@@ -272,7 +277,8 @@ func (s *Store) Close() error {
 }
 
 // ExternalVersion implements store.Changes with PRAGMA data_version, which
-// moves when another connection committed.
+// moves when another connection committed. It also moves after this
+// store's own rollbacks and failed commits.
 func (s *Store) ExternalVersion(store.Tx) (uint64, error) {
 	st := s.dataVersion
 	var v uint64
@@ -282,7 +288,7 @@ func (s *Store) ExternalVersion(store.Tx) (uint64, error) {
 	if err := st.Reset(); err != nil {
 		return 0, fmt.Errorf("sqlitestore: data_version: %w", err)
 	}
-	return v, nil
+	return v + s.epoch<<32, nil
 }
 
 // BeginGroup implements store.Grouper: it opens one SQLite write
@@ -314,9 +320,11 @@ func (s *Store) EndGroup() error {
 	}
 	s.group = false
 	if s.conn.GetAutocommit() {
+		s.epoch++
 		return errGroupLost
 	}
 	if err := exec(s.commit); err != nil {
+		s.epoch++
 		if !s.conn.GetAutocommit() {
 			exec(s.rollback)
 		}
@@ -336,6 +344,7 @@ func (s *Store) AbortGroup() error {
 		return errors.New("sqlitestore: AbortGroup without BeginGroup")
 	}
 	s.group = false
+	s.epoch++
 	if s.conn.GetAutocommit() {
 		return nil
 	}
@@ -544,6 +553,7 @@ func (t *tx) Commit() error {
 	defer s.mu.Unlock()
 	if s.group {
 		if err := exec(s.release); err != nil {
+			s.epoch++
 			exec(s.rollbackTo)
 			exec(s.release)
 			return fmt.Errorf("sqlitestore: commit: %w", err)
@@ -551,6 +561,7 @@ func (t *tx) Commit() error {
 		return nil
 	}
 	if err := exec(s.commit); err != nil {
+		s.epoch++
 		if !s.conn.GetAutocommit() {
 			exec(s.rollback)
 		}
@@ -570,6 +581,9 @@ func (t *tx) Rollback() error {
 	t.done = true
 	s := t.s
 	defer s.mu.Unlock()
+	if t.wrote {
+		s.epoch++
+	}
 	if s.group {
 		err := exec(s.rollbackTo)
 		if err2 := exec(s.release); err == nil {
