@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,7 +122,11 @@ func TestSchemaRefused(t *testing.T) {
 	rawExec(t, newer, "PRAGMA user_version=2")
 	foreign := filepath.Join(dir, "foreign.db")
 	rawExec(t, foreign, "CREATE TABLE t(x); INSERT INTO t VALUES (1)")
-	for _, path := range []string{newer, foreign} {
+	text := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(text, []byte(strings.Repeat("not a database\n", 100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{newer, foreign, text} {
 		before := hashFiles(t, path)
 		_, err := sqlitestore.Open(path, sqlitestore.Options{})
 		if !errors.Is(err, sqlitestore.ErrSchema) {

@@ -134,16 +134,15 @@ func (s *Store) init(mode string) error {
 		err = s.queryInt("SELECT count(*) FROM sqlite_schema", &tables)
 	}
 	c.Exec("ROLLBACK")
+	if errors.Is(err, sqlite3.NOTADB) {
+		return fmt.Errorf("%w: %s is not a SQLite file", ErrSchema, s.path)
+	}
 	if err != nil {
 		return fmt.Errorf("sqlitestore: %s: %w", s.path, err)
 	}
 	fresh := appID == 0 && userVer == 0 && tables == 0
-	switch {
-	case fresh:
-	case appID != ApplicationID:
-		return fmt.Errorf("%w: %s is not a Folio file (application_id %#x)", ErrSchema, s.path, appID)
-	case userVer != SchemaVersion:
-		return fmt.Errorf("%w: %s has store format %d, this build reads %d", ErrSchema, s.path, userVer, SchemaVersion)
+	if err := s.checkFormat(fresh, appID, userVer); err != nil {
+		return err
 	}
 	for _, p := range []string{
 		"PRAGMA journal_mode=WAL",
@@ -157,14 +156,9 @@ func (s *Store) init(mode string) error {
 		}
 	}
 	if fresh {
-		err := c.Exec(`BEGIN IMMEDIATE;
-			CREATE TABLE IF NOT EXISTS pages (key BLOB PRIMARY KEY, page BLOB NOT NULL) WITHOUT ROWID;
-			PRAGMA application_id=` + fmt.Sprint(ApplicationID) + `;
-			PRAGMA user_version=` + fmt.Sprint(SchemaVersion) + `;
-			COMMIT`)
-		if err != nil {
+		if err := s.create(); err != nil {
 			c.Exec("ROLLBACK")
-			return fmt.Errorf("sqlitestore: create %s: %w", s.path, err)
+			return err
 		}
 	}
 	for _, p := range []struct {
@@ -192,6 +186,51 @@ func (s *Store) init(mode string) error {
 			return fmt.Errorf("sqlitestore: prepare %q: %w", p.sql, err)
 		}
 		*p.st = st
+	}
+	return nil
+}
+
+func (s *Store) checkFormat(fresh bool, appID, userVer int64) error {
+	switch {
+	case fresh:
+	case appID != ApplicationID:
+		return fmt.Errorf("%w: %s is not a Folio file (application_id %#x)", ErrSchema, s.path, appID)
+	case userVer != SchemaVersion:
+		return fmt.Errorf("%w: %s has store format %d, this build reads %d", ErrSchema, s.path, userVer, SchemaVersion)
+	}
+	return nil
+}
+
+// create makes the schema of a new file. It looks again under the write
+// lock: another process may have created the file since init looked.
+func (s *Store) create() error {
+	c := s.conn
+	if err := c.Exec("BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("sqlitestore: create %s: %w", s.path, err)
+	}
+	var appID, userVer, tables int64
+	err := s.queryInt("PRAGMA application_id", &appID)
+	if err == nil {
+		err = s.queryInt("PRAGMA user_version", &userVer)
+	}
+	if err == nil {
+		err = s.queryInt("SELECT count(*) FROM sqlite_schema", &tables)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlitestore: create %s: %w", s.path, err)
+	}
+	if appID != 0 || userVer != 0 || tables != 0 {
+		if err := s.checkFormat(false, appID, userVer); err != nil {
+			return err
+		}
+		return c.Exec("COMMIT") // created by someone else meanwhile
+	}
+	err = c.Exec(`CREATE TABLE pages (key BLOB PRIMARY KEY, page BLOB NOT NULL) WITHOUT ROWID;
+		PRAGMA application_id=` + fmt.Sprint(ApplicationID) + `;
+		PRAGMA user_version=` + fmt.Sprint(SchemaVersion) + `;
+		COMMIT`)
+	if err != nil {
+		return fmt.Errorf("sqlitestore: create %s: %w", s.path, err)
 	}
 	return nil
 }
