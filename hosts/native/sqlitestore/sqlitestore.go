@@ -14,6 +14,14 @@
 // Several processes may open one file: each sees the others' commits at its
 // next transaction (ExternalVersion reports them to the engine).
 //
+// # Group commit
+//
+// Store implements store.Grouper: between BeginGroup and EndGroup every
+// transaction is a savepoint inside one SQLite write transaction, and
+// EndGroup makes them all durable with one commit. A server runs the
+// commands of many connections in a group and replies once EndGroup
+// returned nil. See store.Grouper for the contract.
+//
 // # Caveats
 //
 // A reader that never ends its transaction pins the WAL: SQLite cannot
