@@ -5,8 +5,10 @@
 // # Basics
 //
 // The file is in WAL mode, so readers never block the writer and a crashed
-// process loses nothing it committed. synchronous=NORMAL (the default)
-// survives a process crash; FULL also survives a power loss. Write
+// process loses nothing it committed. With synchronous=NORMAL (the default)
+// a commit survives a process crash; a power loss may undo the last commits
+// but never corrupts the file. FULL makes each commit survive a power loss
+// too (an fsync per commit). Write
 // transactions start with BEGIN IMMEDIATE and wait (a busy handler) for
 // other processes instead of failing with "database is locked"; read
 // transactions are deferred. Statements are prepared once per store.
@@ -27,8 +29,10 @@
 // A reader that never ends its transaction pins the WAL: SQLite cannot
 // restart the log under it. The store checkpoints passively as it goes and,
 // when the WAL passes Options.WALLimit, asks SQLite to wait for the current
-// readers and truncate it (holding back writers meanwhile), so the WAL stays
-// bounded with readers that come and go, however long each one is.
+// readers and truncate it (holding back writers meanwhile, up to 5 s), so
+// the WAL stays bounded with readers that come and go, even when some reader
+// is open at every moment. A single read transaction held longer than that
+// lets the WAL grow until it ends.
 package sqlitestore
 
 import (
