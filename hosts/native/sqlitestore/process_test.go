@@ -302,12 +302,14 @@ func pairValue(round, i int) []byte {
 // every kill the file opens, holds every acknowledged pair, holds no half
 // pair, and passes PRAGMA integrity_check.
 func TestCrash(t *testing.T) {
+	t.Parallel()
 	crashTest(t, "crash", checkCrashFile)
 }
 
 // TestCrashNative: the same through native.Open, each pair written by
 // MULTI/SET/SET/EXEC.
 func TestCrashNative(t *testing.T) {
+	t.Parallel()
 	crashTest(t, "crashnative", checkCrashNative)
 }
 
