@@ -18,7 +18,7 @@ import (
 // every reply. FOLIO_SEQS=N sets the number of sequences, FOLIO_SEED the
 // first seed. Only commands Folio implements (core.Commands) are generated.
 func TestRandomAgainstRedis(t *testing.T) {
-	nseq := 60
+	nseq := 100
 	if s := os.Getenv("FOLIO_SEQS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {

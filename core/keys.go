@@ -231,7 +231,7 @@ func cmdMove(c *Ctx) error {
 		return err
 	}
 	c.notify(notifyGeneric, "move_from", key)
-	c.E.notifyDB(dstDB, notifyGeneric, "move_to", key)
+	c.E.notifyDB(c, dstDB, notifyGeneric, "move_to", key)
 	c.W.Int(1)
 	return nil
 }
@@ -301,7 +301,7 @@ func cmdCopy(c *Ctx) error {
 	if err := c.putDB(dstDB, dst, &nr, nil); err != nil {
 		return err
 	}
-	c.E.notifyDB(dstDB, notifyGeneric, "copy_to", dst)
+	c.E.notifyDB(c, dstDB, notifyGeneric, "copy_to", dst)
 	c.W.Int(1)
 	return nil
 }
