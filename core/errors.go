@@ -75,3 +75,16 @@ const (
 	msgIntOutOfRange   = "ERR value is out of range, value must between -2147483648 and 2147483647"
 	msgNoLRU           = "ERR An LRU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
+
+// Hashes and sets (and shared collection helpers).
+const (
+	msgNaNOrInf        = "ERR value is NaN or Infinity"
+	msgCountOutOfRange = "ERR value is out of range"
+	msgOutOfRangeLong  = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	// Sorted sets.
+	msgLimitRank     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	msgWithScoresLex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	msgRangeLong     = "ERR value is out of range, value must between %d and %d"
+	msgOutOfRange    = "ERR value is out of range"
+	msgAtLeastOneKey = "ERR at least 1 input key is needed for '%s' command"
+)
