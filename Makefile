@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: build test check bench
+.PHONY: build test check bench bench-server
 
 build:
 	$(GO) build -o bin/folio-server ./hosts/server/cmd/folio-server
@@ -19,3 +19,7 @@ check:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1s ./hosts/native/
+
+# folio-server against a real redis-server, side by side (redis-benchmark).
+bench-server: build
+	$(GO) run ./hosts/server/cmd/benchserver $(BENCH_ARGS)

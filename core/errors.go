@@ -88,3 +88,16 @@ const (
 	msgOutOfRange    = "ERR value is out of range"
 	msgAtLeastOneKey = "ERR at least 1 input key is needed for '%s' command"
 )
+
+// Connection and server commands (core/server.go).
+const (
+	msgNoSuchClient      = "ERR No such client"
+	msgClientIDPositive  = "ERR client-id should be greater than 0"
+	msgInvalidClientID   = "ERR Invalid client ID"
+	msgUnknownClientType = "ERR Unknown client type '%s'"
+	msgBadClientName     = "ERR Client names cannot contain spaces, newlines or special characters."
+	msgConfigUnknown     = "ERR Unknown option or number of arguments for CONFIG SET - '%s'"
+	msgConfigFailed      = "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
+	msgNoConfigFile      = "ERR The server is running without a config file"
+	msgShutdownFailed    = "ERR Errors trying to SHUTDOWN. Check logs."
+)

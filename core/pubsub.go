@@ -338,66 +338,6 @@ func cmdPubsubNumpat(c *Ctx) error {
 
 // ---- keyspace notifications ----
 
-// notifyFlags parses notify-keyspace-events into a set of classes; "" when
-// the value is invalid.
-func parseNotifyFlags(v string) (string, bool) {
-	var set [256]bool
-	for i := 0; i < len(v); i++ {
-		ch := v[i]
-		switch ch {
-		case 'A':
-			for _, x := range "g$lshzxetmd" {
-				set[x] = true
-			}
-		case 'g', '$', 'l', 's', 'h', 'z', 'x', 'e', 'K', 'E', 't', 'm', 'd', 'n':
-			set[ch] = true
-		default:
-			return "", false
-		}
-	}
-	var b strings.Builder
-	for _, ch := range "AKEg$lshzxetmdn" {
-		if set[ch] {
-			b.WriteRune(ch)
-		}
-	}
-	return b.String(), true
-}
-
-// notifyClasses formats the flags back as Redis does for CONFIG GET.
-func notifyClasses(flags string) string {
-	has := func(ch byte) bool { return strings.IndexByte(flags, ch) >= 0 }
-	all := true
-	for _, ch := range []byte("g$lshzxetd") {
-		if !has(ch) {
-			all = false
-		}
-	}
-	var b strings.Builder
-	if all {
-		b.WriteByte('A')
-	} else {
-		for _, ch := range []byte("g$lshzxetdm") {
-			if has(ch) {
-				b.WriteByte(ch)
-			}
-		}
-	}
-	if all && has('m') {
-		b.WriteByte('m')
-	}
-	if has('K') {
-		b.WriteByte('K')
-	}
-	if has('E') {
-		b.WriteByte('E')
-	}
-	if has('n') {
-		b.WriteByte('n')
-	}
-	return b.String()
-}
-
 func (e *Engine) logicalDB(phys uint32) int {
 	for i, p := range e.dbmap {
 		if p == phys {
@@ -414,7 +354,7 @@ func (e *Engine) notifyDB(c *Ctx, db uint32, class byte, event string, key []byt
 	if flags == "" || e.pubsub == nil {
 		return
 	}
-	if strings.IndexByte(flags, class) < 0 {
+	if strings.IndexByte(flags, class) < 0 && !(strings.IndexByte(flags, 'A') >= 0 && class != notifyNew && class != 'm') {
 		return
 	}
 	keyspace := strings.IndexByte(flags, 'K') >= 0
