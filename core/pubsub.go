@@ -312,7 +312,7 @@ func cmdPubsubNumsub(c *Ctx) error {
 	if c.Cmd.Name == "pubsub|shardnumsub" {
 		k = subShard
 	}
-	c.W.Map(len(c.Args) - 2)
+	c.W.Array(2 * (len(c.Args) - 2)) // a flat array in RESP3 too, as Redis 7.0 replies
 	for _, ch := range c.Args[2:] {
 		c.W.Bulk(ch)
 		var n int
