@@ -174,7 +174,14 @@ const (
 	cmpShape             // same type and length (random replies)
 	cmpTTL               // integers within a tolerance (seconds)
 	cmpPTTL              // integers within a tolerance (milliseconds)
+	cmpAt                // absolute Unix times within a tolerance (seconds)
+	cmpPAt               // absolute Unix times within a tolerance (milliseconds)
 )
+
+// The tolerances: TTLs are relative, so they differ by how much slower one
+// target ran between EXPIRE and TTL; absolute expiry times also differ by
+// how much later the target played the sequence than Redis did.
+var tolerance = map[cmpMode]int64{cmpTTL: 1, cmpPTTL: 1000, cmpAt: 5, cmpPAt: 5000}
 
 func (m cmpMode) marker() string {
 	switch m {
@@ -209,14 +216,11 @@ func (m cmpMode) compare(want, got string) error {
 			return fmt.Errorf("one reply is null")
 		}
 		return nil
-	case cmpTTL, cmpPTTL:
+	case cmpTTL, cmpPTTL, cmpAt, cmpPAt:
 		if want == got {
 			return nil
 		}
-		tol := int64(1)
-		if m == cmpPTTL {
-			tol = 500
-		}
+		tol := tolerance[m]
 		w, err1 := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(want, ":"), "\n"), 10, 64)
 		g, err2 := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(got, ":"), "\n"), 10, 64)
 		if err1 != nil || err2 != nil || w < 0 || g < 0 || w-g > tol || g-w > tol {
@@ -548,8 +552,8 @@ var allGens = []generator{
 	}},
 	{"ttl", 3, func(g *genCtx) gcmd { return gcmd{args: []string{"TTL", g.key("")}, mode: cmpTTL} }},
 	{"pttl", 3, func(g *genCtx) gcmd { return gcmd{args: []string{"PTTL", g.key("")}, mode: cmpPTTL} }},
-	{"expiretime", 1, func(g *genCtx) gcmd { return gcmd{args: []string{"EXPIRETIME", g.key("")}, mode: cmpTTL} }},
-	{"pexpiretime", 1, func(g *genCtx) gcmd { return gcmd{args: []string{"PEXPIRETIME", g.key("")}, mode: cmpPTTL} }},
+	{"expiretime", 1, func(g *genCtx) gcmd { return gcmd{args: []string{"EXPIRETIME", g.key("")}, mode: cmpAt} }},
+	{"pexpiretime", 1, func(g *genCtx) gcmd { return gcmd{args: []string{"PEXPIRETIME", g.key("")}, mode: cmpPAt} }},
 	{"persist", 2, func(g *genCtx) gcmd { return ex("PERSIST", g.key("")) }},
 
 	// Hashes. https://redis.io/commands/?group=hash
