@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: build test check bench
+.PHONY: build test check bench wasm wasm-check
 
 build:
 	$(GO) build -o bin/folio-server ./hosts/server/cmd/folio-server
@@ -18,3 +18,12 @@ check:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./hosts/native/
+
+# folio.wasm: the engine as a WASI module, rebuilt reproducibly; wasm-check
+# fails when the committed module is stale against the sources.
+wasm:
+	GO=$(GO) sh wasm/build.sh wasm/folio.wasm
+	GOTOOLCHAIN=local $(GO) env GOVERSION > wasm/folio.wasm.toolchain
+
+wasm-check:
+	GO=$(GO) sh wasm/check.sh
