@@ -191,6 +191,7 @@ func exec(id int64, n int32) int32 {
 	clear(args)
 	binary.LittleEndian.PutUint32(ctl[ctlFlags:], flags)
 	publish()
+	maybeCollect()
 	return int32(len(w.B))
 }
 
