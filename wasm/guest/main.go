@@ -1,3 +1,5 @@
+//go:build wasip1
+
 // Command guest is folio.wasm: Folio's engine as a WASI reactor module.
 //
 // The host writes commands (RESP arrays of bulk strings) into a buffer the
