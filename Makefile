@@ -1,12 +1,13 @@
 GO ?= go
 
-.PHONY: build test check bench wasm wasm-check
+.PHONY: build test check bench bench-server wasm wasm-check
 
 build:
 	$(GO) build -o bin/folio-server ./hosts/server/cmd/folio-server
 
+# make test must stay well under 20 minutes on 2 cores (CI).
 test:
-	$(GO) test ./...
+	$(GO) test -timeout 15m ./...
 
 check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1)
@@ -17,7 +18,11 @@ check:
 	GOOS=wasip1 GOARCH=wasm $(GO) build ./core/...
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./hosts/native/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1s ./hosts/native/
+
+# folio-server against a real redis-server, side by side (redis-benchmark).
+bench-server: build
+	$(GO) run ./hosts/server/cmd/benchserver $(BENCH_ARGS)
 
 # folio.wasm: the engine as a WASI module, rebuilt reproducibly; wasm-check
 # fails when the committed module is stale against the sources.

@@ -44,11 +44,19 @@ type Engine struct {
 	dbmap  []uint32
 	extVer uint64
 	hasExt bool
+	scan   *scanCursors // positions of recent SCAN cursors (keys.go)
 
 	nextClientID int64
 	sessions     map[int64]*Session
 	config       map[string]string
 	requirePass  string
+
+	pubsub      *pubsub
+	blocking    *blocking
+	notifyFlags string // parsed notify-keyspace-events
+
+	execTx  store.Tx // the one transaction of a running EXEC
+	execErr error
 
 	// Figures for INFO.
 	Stats Stats
@@ -140,6 +148,8 @@ type Session struct {
 	NoTouch bool
 
 	multi   *multiState
+	subs    *sessionSubs
+	waiting *waiter
 	watches []watch
 	eng     *Engine
 	closed  bool
@@ -159,6 +169,10 @@ func (e *Engine) NewSession() *Session {
 // state go with it.
 func (e *Engine) CloseSession(s *Session) {
 	s.closed = true
+	e.dropSubscriptions(s)
+	if s.waiting != nil {
+		e.unblock(s.waiting)
+	}
 	delete(e.sessions, s.ID)
 }
 
@@ -170,6 +184,9 @@ type Outcome struct {
 	// Close asks the host to close the connection after sending the reply
 	// (QUIT, CLIENT KILL of oneself).
 	Close bool
+	// Blocked is set when the command parked the session: no reply was
+	// written; it comes later as a Delivery.
+	Blocked *Blocked
 }
 
 // Ctx is what a command handler sees.
@@ -183,12 +200,21 @@ type Ctx struct {
 
 	tx       store.Tx
 	writable bool
-	out      Outcome
+	inExec   bool // inside EXEC: blocking commands do not block
+
+	rerun        *waiter // serving a blocked command again
+	timedOut     bool    // its deadline passed: answer the timeout reply
+	stillBlocked bool
+	out          Outcome
 }
 
 // tx begins the command's transaction on first use.
 func (c *Ctx) Tx() (store.Tx, error) {
 	if c.tx != nil {
+		return c.tx, nil
+	}
+	if c.E.execTx != nil {
+		c.tx = c.E.execTx
 		return c.tx, nil
 	}
 	tx, err := c.E.st.Begin(c.writable)
@@ -213,33 +239,25 @@ func (e *Engine) Exec(s *Session, args [][]byte, w *resp.Writer) Outcome {
 		return Outcome{}
 	}
 	e.Stats.Commands++
-	cmd := lookupCommand(args[0])
-	if cmd == nil {
-		w.Error(unknownCommand(args))
-		return Outcome{}
+	cmd, msg := resolveCommand(args)
+	if msg == "" && !s.Authed && !cmd.Flags["no_auth"] {
+		msg = msgNoAuth
 	}
-	if cmd.Subs != nil && cmd.Handler == nil || cmd.Subs != nil && len(args) > 1 && cmd.Subs[strings.ToLower(string(args[1]))] != nil {
-		if len(args) < 2 {
-			w.Error(fmt.Sprintf(msgWrongArity, cmd.Name))
-			return Outcome{}
+	if msg == "" && s.multi != nil && cmd.Flags["no_multi"] {
+		msg = "ERR Command not allowed inside a transaction"
+	}
+	if msg == "" && s.Proto == 2 && s.subscribed() && !allowedSubscribed(cmd.Name) {
+		msg = fmt.Sprintf(msgSubscribedCtx, cmd.Name)
+	}
+	if msg != "" {
+		if s.multi != nil {
+			s.multi.dirty = true
 		}
-		sub := cmd.Subs[strings.ToLower(string(args[1]))]
-		if sub == nil {
-			w.Error(fmt.Sprintf(msgUnknownSub, args[1], strings.ToUpper(cmd.Name)))
-			return Outcome{}
-		}
-		cmd = sub
-	}
-	if !checkArity(cmd.Arity, len(args)) {
-		w.Error(fmt.Sprintf(msgWrongArity, cmd.Name))
-		return Outcome{}
-	}
-	if !s.Authed && !cmd.Flags["no_auth"] {
-		w.Error(msgNoAuth)
+		w.Error(msg)
 		return Outcome{}
 	}
 	if s.multi != nil && !isMultiControl(cmd.Name) {
-		s.multi.queue = append(s.multi.queue, cloneArgs(args))
+		s.multi.queue = append(s.multi.queue, queued{cmd, cloneArgs(args)})
 		w.Status("QUEUED")
 		return Outcome{}
 	}
@@ -248,10 +266,16 @@ func (e *Engine) Exec(s *Session, args [][]byte, w *resp.Writer) Outcome {
 
 func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Outcome {
 	s.LastCmd = cmd.Name
-	c := Ctx{E: e, S: s, Args: args, W: w, Cmd: cmd, writable: cmd.Write || cmd.Flags["may_replicate"], Now: e.now().UnixMilli()}
+	c := Ctx{E: e, S: s, Args: args, W: w, Cmd: cmd, writable: cmd.Write || cmd.Flags["may_replicate"], Now: e.now().UnixMilli(), inExec: e.execTx != nil}
 	start := len(w.B)
 	err := cmd.Handler(&c)
-	if c.tx != nil {
+	if c.tx != nil && c.tx == e.execTx {
+		// EXEC commits or rolls back its one transaction itself.
+		if err != nil {
+			e.execErr = err
+		}
+		c.tx = nil
+	} else if c.tx != nil {
 		if err == nil {
 			err = c.tx.Commit()
 		} else {
@@ -263,6 +287,9 @@ func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Ou
 		w.B = w.B[:start]
 		w.Error(storeError(err))
 	}
+	if e.blocking != nil && len(e.blocking.ready) > 0 && e.execTx == nil {
+		e.serveReady()
+	}
 	return c.out
 }
 
@@ -270,6 +297,26 @@ func storeError(err error) string {
 	msg := strings.ReplaceAll(err.Error(), "\r", " ")
 	msg = strings.ReplaceAll(msg, "\n", " ")
 	return fmt.Sprintf(msgStoreFailed, msg)
+}
+
+// resolveCommand finds args' command or subcommand, or the error Redis
+// replies when there is none or the arity is wrong.
+func resolveCommand(args [][]byte) (*Command, string) {
+	cmd := lookupCommand(args[0])
+	if cmd == nil {
+		return nil, unknownCommand(args)
+	}
+	if cmd.hasSubs && len(args) >= 2 {
+		sub := cmd.Subs[strings.ToLower(string(args[1]))]
+		if sub == nil {
+			return nil, fmt.Sprintf(msgUnknownSub, truncate(string(args[1]), 128), strings.ToUpper(cmd.Name))
+		}
+		cmd = sub
+	}
+	if !checkArity(cmd.Arity, len(args)) || cmd.Handler == nil {
+		return nil, fmt.Sprintf(msgWrongArity, cmd.Name)
+	}
+	return cmd, ""
 }
 
 func checkArity(arity, n int) bool {
@@ -322,3 +369,13 @@ func (e *Engine) Do(s *Session, args ...string) []byte {
 
 // Random returns the engine's random source.
 func (e *Engine) Random() *rand.Rand { return e.rng }
+
+// allowedSubscribed reports whether a RESP2 client in subscribed mode may
+// run the command.
+func allowedSubscribed(name string) bool {
+	switch name {
+	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "ping", "quit", "reset":
+		return true
+	}
+	return false
+}

@@ -64,4 +64,40 @@ const (
 	msgExpireOpts       = "ERR NX and XX, GT or LT options at the same time are not compatible"
 	msgExpireGTLT       = "ERR GT and LT options at the same time are not compatible"
 	msgStoreFailed      = "ERR store failure: %s"
+
+	// strings, keys, expiry, databases (strkeys)
+	msgDecrOverflow    = "ERR decrement would overflow"
+	msgLCSTooBig       = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+	msgUnsupportedOpt  = "ERR Unsupported option %s"
+	msgInvalidFirstDB  = "ERR invalid first DB index"
+	msgInvalidSecondDB = "ERR invalid second DB index"
+	msgNoLFU           = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	msgIntOutOfRange   = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	msgNoLRU           = "ERR An LRU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+)
+
+// Hashes and sets (and shared collection helpers).
+const (
+	msgNaNOrInf        = "ERR value is NaN or Infinity"
+	msgCountOutOfRange = "ERR value is out of range"
+	msgOutOfRangeLong  = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	// Sorted sets.
+	msgLimitRank     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	msgWithScoresLex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	msgRangeLong     = "ERR value is out of range, value must between %d and %d"
+	msgOutOfRange    = "ERR value is out of range"
+	msgAtLeastOneKey = "ERR at least 1 input key is needed for '%s' command"
+)
+
+// Connection and server commands (core/server.go).
+const (
+	msgNoSuchClient      = "ERR No such client"
+	msgClientIDPositive  = "ERR client-id should be greater than 0"
+	msgInvalidClientID   = "ERR Invalid client ID"
+	msgUnknownClientType = "ERR Unknown client type '%s'"
+	msgBadClientName     = "ERR Client names cannot contain spaces, newlines or special characters."
+	msgConfigUnknown     = "ERR Unknown option or number of arguments for CONFIG SET - '%s'"
+	msgConfigFailed      = "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
+	msgNoConfigFile      = "ERR The server is running without a config file"
+	msgShutdownFailed    = "ERR Errors trying to SHUTDOWN. Check logs."
 )

@@ -47,6 +47,15 @@ const (
 
 const flagExpire = 1
 
+// String encoding hints, kept in a record's flags so OBJECT ENCODING can
+// answer as Redis would after APPEND, SETRANGE or INCRBYFLOAT.
+const (
+	flagEncRaw    = 2 // held raw (APPEND, SETRANGE)
+	flagEncNotInt = 4 // never int-encoded (INCRBYFLOAT): embstr or raw by length
+	flagEncCopy   = 8 // a private copy of a shared integer (COPY): refcount 1
+	flagEncMask   = flagEncRaw | flagEncNotInt | flagEncCopy
+)
+
 func typeName(t byte) string {
 	switch t {
 	case TypeString:
@@ -116,6 +125,7 @@ type Record struct {
 	Stamp    uint64
 	ExpireAt int64  // ms since the epoch, 0 for none
 	Value    []byte // strings
+	Enc      byte   // strings: encoding hints (flagEncRaw, flagEncNotInt)
 	ID       uint64 // collections
 	Count    int64
 	Head     int64 // lists
@@ -140,6 +150,7 @@ func decodeRecord(p []byte) (Record, bool) {
 	}
 	if r.Type == TypeString {
 		r.Value = p
+		r.Enc = flags & flagEncMask
 		return r, true
 	}
 	if len(p) < 16 {
@@ -165,6 +176,7 @@ func (r *Record) encode(buf []byte) []byte {
 		buf = binary.BigEndian.AppendUint64(buf, uint64(r.ExpireAt))
 	}
 	if r.Type == TypeString {
+		buf[1] |= r.Enc & flagEncMask
 		return append(buf, r.Value...)
 	}
 	buf = binary.BigEndian.AppendUint64(buf, r.ID)
@@ -302,6 +314,7 @@ func (c *Ctx) putDB(db uint32, key []byte, r *Record, prev *Record) error {
 			}
 		}
 	}
+	c.E.signalKey(db, key)
 	var kb [64]byte
 	var pb [128]byte
 	return tx.Put(recordKey(kb[:0], db, key), r.encode(pb[:0]))

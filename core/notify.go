@@ -16,13 +16,9 @@ const (
 
 // notify records a keyspace event for key in the session's database.
 func (c *Ctx) notify(class byte, event string, key []byte) {
-	c.E.notifyDB(c.db(), class, event, key)
+	c.E.notifyDB(c, c.db(), class, event, key)
 }
 
 func (c *Ctx) notifyExpired(db uint32, key []byte) {
-	c.E.notifyDB(db, notifyExpired, "expired", key)
+	c.E.notifyDB(c, db, notifyExpired, "expired", key)
 }
-
-// notifyDB is where keyspace events are published; they are delivered once
-// pub/sub lands.
-func (e *Engine) notifyDB(db uint32, class byte, event string, key []byte) {}

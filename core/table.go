@@ -34,6 +34,7 @@ type Command struct {
 	Write    bool
 	Handler  Handler
 	Subs     map[string]*Command
+	hasSubs  bool // Redis has subcommands for it
 
 	info resp.Value // COMMAND INFO entry, RESP3
 	docs resp.Value // COMMAND DOCS entry (value part), RESP3
@@ -122,7 +123,7 @@ func register(handlers map[string]Handler) {
 			p := commands[parent]
 			if p == nil {
 				pi := redisInfo[parent]
-				p = &Command{Name: parent, Arity: int(pi.Elems[1].Int), Flags: map[string]bool{}, info: pi, docs: redisDocs[parent]}
+				p = &Command{Name: parent, Arity: int(pi.Elems[1].Int), Flags: map[string]bool{}, info: pi, docs: redisDocs[parent], hasSubs: true}
 				for _, f := range pi.Elems[2].Elems {
 					p.Flags[f.Str] = true
 				}
@@ -134,6 +135,7 @@ func register(handlers map[string]Handler) {
 			p.Subs[sub] = c
 			continue
 		}
+		c.hasSubs = len(info.Elems) > 9 && len(info.Elems[9].Elems) > 0
 		if old := commands[name]; old != nil {
 			c.Subs = old.Subs
 		}

@@ -47,3 +47,30 @@ type Changes interface {
 	// connection or process committed a write since the last call.
 	ExternalVersion(tx Tx) (uint64, error)
 }
+
+// Grouper is implemented by stores that can commit many transactions with
+// one durable commit (group commit). A server uses it to amortize the cost
+// of a commit over the commands of many connections.
+//
+// Contract:
+//   - BeginGroup opens one store-level transaction (holding the store's
+//     write lock, so other processes wait). Until EndGroup, every Begin on
+//     the store, from any goroutine, runs nested inside it: Begin opens a
+//     savepoint, Commit releases it (its writes become visible to later
+//     transactions of the group but not yet to other processes, and are not
+//     yet durable), Rollback undoes exactly that transaction's writes.
+//   - EndGroup commits the group durably (as durably as a plain Commit) and
+//     only then returns nil. A caller must not acknowledge a write made in
+//     the group (send its reply) before EndGroup returned nil.
+//   - If EndGroup returns an error, every transaction committed in the
+//     group is lost: the store is as it was before BeginGroup. When the
+//     store loses the group early (an I/O error, a full disk), later Begins
+//     of the group fail too, and EndGroup still must be called (it reports
+//     the loss and closes the group).
+//   - Groups do not nest: BeginGroup while a group is open, or EndGroup
+//     without one, returns an error. Begin/Commit inside a group must not
+//     overlap (as outside one: one transaction at a time).
+type Grouper interface {
+	BeginGroup() error
+	EndGroup() error
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +22,7 @@ type config struct {
 	seed       uint64
 	durability string
 	databases  int
+	virtual    *Clock
 }
 
 // WithClock replaces the system clock (see also Clock for a virtual one).
@@ -46,7 +46,7 @@ type DB struct {
 	st      store.Store
 	def     *Session
 	closed  bool
-	onWrite func() // wakes hosts waiting on keys (blocking commands)
+	virtual *Clock
 }
 
 // Open opens path (":memory:" for the memory store) with opts.
@@ -72,7 +72,12 @@ func Open(path string, opts ...Option) (*DB, error) {
 		st.Close()
 		return nil, err
 	}
-	db := &DB{eng: eng, st: st}
+	db := &DB{eng: eng, st: st, virtual: cfg.virtual}
+	if cfg.virtual != nil {
+		cfg.virtual.mu.Lock()
+		cfg.virtual.dbs = append(cfg.virtual.dbs, db)
+		cfg.virtual.mu.Unlock()
+	}
 	db.def = db.newSession()
 	return db, nil
 }
@@ -95,15 +100,18 @@ var ErrClosed = errors.New("native: database is closed")
 // name. Sessions are safe for concurrent use, though commands of one
 // session are meant to run in order.
 type Session struct {
-	db *DB
-	s  *core.Session
-	w  resp.Writer
+	db   *DB
+	s    *core.Session
+	w    resp.Writer
+	sink *sink
 }
 
 func (db *DB) newSession() *Session {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	return &Session{db: db, s: db.eng.NewSession()}
+	s := &Session{db: db, s: db.eng.NewSession(), sink: newSink()}
+	s.s.Host = s.sink
+	return s
 }
 
 // NewSession returns a new session on db.
@@ -129,7 +137,7 @@ func (s *Session) Do(ctx context.Context, args ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := resp.NewReader(strings.NewReader(string(raw))).Read()
+	v, _, err := parseValue(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -146,13 +154,18 @@ func (s *Session) Raw(ctx context.Context, args ...any) ([]byte, error) {
 		bs[i] = toBytes(a)
 	}
 	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
 	if s.db.closed {
+		s.db.mu.Unlock()
 		return nil, ErrClosed
 	}
 	s.w.B = s.w.B[:0]
-	s.db.eng.Exec(s.s, bs, &s.w)
-	return append([]byte(nil), s.w.B...), nil
+	o := s.db.execLocked(s, bs)
+	out := append([]byte(nil), s.w.B...)
+	s.db.mu.Unlock()
+	if o.Blocked != nil {
+		return s.waitBlocked(ctx)
+	}
+	return out, nil
 }
 
 func toBytes(a any) []byte {

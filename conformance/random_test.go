@@ -1,0 +1,799 @@
+package conformance
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/foliodb/folio/conformance/transcript"
+	"github.com/foliodb/folio/core"
+)
+
+// TestRandomAgainstRedis plays seeded random command sequences over a small
+// keyspace against a real redis-server and every Folio target, comparing
+// every reply. FOLIO_SEQS=N sets the number of sequences, FOLIO_SEED the
+// first seed. Only commands Folio implements (core.Commands) are generated.
+func TestRandomAgainstRedis(t *testing.T) {
+	nseq := 60
+	if s := os.Getenv("FOLIO_SEQS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			t.Fatalf("FOLIO_SEQS=%q: want a count", s)
+		}
+		nseq = n
+	}
+	seed0 := uint64(time.Now().UnixNano() % 1e6)
+	if s := os.Getenv("FOLIO_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("FOLIO_SEED=%q: want a number", s)
+		}
+		seed0 = n
+	}
+	const seqLen = 250
+	redisAddr(t)
+	gens := availableGens()
+	if len(gens) == 0 {
+		t.Fatal("no generator matches an implemented command")
+	}
+	var names []string
+	for _, g := range gens {
+		names = append(names, g.cmd)
+	}
+	t.Logf("generating %d commands: %s", len(gens), strings.Join(names, " "))
+	t.Logf("first seed %d (rerun with FOLIO_SEED=%d)", seed0, seed0)
+
+	var ran []string
+	compared := 0
+	for _, tg := range targets {
+		c, skip := tg.open(t)
+		if skip != "" {
+			t.Logf("target %s skipped: %s", tg.name, skip)
+			continue
+		}
+		c.Close()
+		ran = append(ran, tg.name)
+	}
+	for i := 0; i < nseq; i++ {
+		seed := seed0 + uint64(i)
+		seq := generate(gens, seed, seqLen)
+		for _, tg := range targets {
+			if !contains(ran, tg.name) {
+				continue
+			}
+			at, diff := runSequence(t, tg, seq)
+			compared += at
+			if diff != "" {
+				t.Errorf("seed %d, target %s: difference at command %d of %d\n%s", seed, tg.name, at, len(seq), diff)
+				min := minimize(t, tg, seq[:at])
+				t.Errorf("minimal reproduction (%d commands; paste into a testdata file and record it):\n%s", len(min), renderSeq(min))
+				return
+			}
+		}
+	}
+	t.Logf("%d sequences of %d commands, %d replies compared with redis-server on %s: no difference", nseq, seqLen, compared, strings.Join(ran, ", "))
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// runSequence plays seq on fresh connections to redis and tg. It returns
+// how many commands matched and, at the first difference, its report.
+func runSequence(t *testing.T, tg target, seq []gcmd) (int, string) {
+	t.Helper()
+	rc := dialRedis(t)
+	defer rc.Close()
+	fc, _ := tg.open(t)
+	defer fc.Close()
+	for i, c := range seq {
+		args := argsOf(c.args...)
+		want, err := rc.Do(args)
+		if err != nil {
+			t.Fatalf("redis: %s: %v", quoteCmd(args), err)
+		}
+		got, err := fc.Do(args)
+		if err != nil {
+			return i + 1, fmt.Sprintf("> %s\n%s: %v", quoteCmd(args), tg.name, err)
+		}
+		if err := c.mode.compare(transcript.Text(want), transcript.Text(got)); err != nil {
+			return i + 1, fmt.Sprintf("> %s\n%v\nreal: %q\n%s: %q", quoteCmd(args), err, transcript.Text(want), tg.name, transcript.Text(got))
+		}
+	}
+	return len(seq), ""
+}
+
+// minimize drops commands from a failing prefix, one at a time, while the
+// last command still differs.
+func minimize(t *testing.T, tg target, seq []gcmd) []gcmd {
+	seq = append([]gcmd(nil), seq...)
+	for i := len(seq) - 2; i >= 0; i-- {
+		try := append(append([]gcmd(nil), seq[:i]...), seq[i+1:]...)
+		if at, diff := runSequence(t, tg, try); diff != "" && at == len(try) {
+			seq = try
+		}
+	}
+	return seq
+}
+
+func renderSeq(seq []gcmd) string {
+	var b strings.Builder
+	for _, c := range seq {
+		b.WriteString(c.mode.marker())
+		b.WriteString(quoteCmd(argsOf(c.args...)))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// cmpMode says how a generated command's replies are compared.
+type cmpMode int
+
+const (
+	cmpExact     cmpMode = iota
+	cmpUnordered         // top-level multiset
+	cmpPairs             // top-level multiset of pairs (RESP2 HGETALL)
+	cmpShape             // same type and length (random replies)
+	cmpTTL               // integers within a tolerance (seconds)
+	cmpPTTL              // integers within a tolerance (milliseconds)
+)
+
+func (m cmpMode) marker() string {
+	switch m {
+	case cmpUnordered, cmpPairs:
+		return ">~ "
+	case cmpShape:
+		return ">? "
+	}
+	return "> "
+}
+
+func (m cmpMode) compare(want, got string) error {
+	switch m {
+	case cmpUnordered:
+		return transcript.Compare(transcript.Unordered, want, got)
+	case cmpPairs:
+		return transcript.Step{Cmd: []string{"HGETALL"}, Mode: transcript.Unordered, Want: want}.Check([]byte(got))
+	case cmpShape:
+		if want == got {
+			return nil
+		}
+		if len(want) == 0 || len(got) == 0 || want[0] != got[0] {
+			return fmt.Errorf("reply types differ")
+		}
+		if want[0] == '*' || want[0] == '~' || want[0] == '%' || want[0] == '-' {
+			// aggregates: same length; errors: same text
+			if strings.SplitN(want, "\n", 2)[0] != strings.SplitN(got, "\n", 2)[0] {
+				return fmt.Errorf("reply shapes differ")
+			}
+		}
+		if (want == "$-1\n") != (got == "$-1\n") {
+			return fmt.Errorf("one reply is null")
+		}
+		return nil
+	case cmpTTL, cmpPTTL:
+		if want == got {
+			return nil
+		}
+		tol := int64(1)
+		if m == cmpPTTL {
+			tol = 500
+		}
+		w, err1 := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(want, ":"), "\n"), 10, 64)
+		g, err2 := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(got, ":"), "\n"), 10, 64)
+		if err1 != nil || err2 != nil || w < 0 || g < 0 || w-g > tol || g-w > tol {
+			return fmt.Errorf("replies differ beyond the TTL tolerance (%d)", tol)
+		}
+		return nil
+	}
+	if want != got {
+		return fmt.Errorf("replies differ")
+	}
+	return nil
+}
+
+// gcmd is one generated command.
+type gcmd struct {
+	args []string
+	mode cmpMode
+}
+
+// A generator makes random calls of one command.
+type generator struct {
+	cmd    string // as core.Commands names it
+	weight int
+	f      func(g *genCtx) gcmd
+}
+
+// implemented returns the set of core.Commands names.
+func implemented() map[string]bool {
+	have := map[string]bool{}
+	for _, c := range core.Commands() {
+		have[c] = true
+	}
+	return have
+}
+
+func availableGens() []generator {
+	have := implemented()
+	var out []generator
+	for _, g := range allGens {
+		if have[g.cmd] {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// generate makes a sequence of n commands from seed. A quarter of the
+// sequences switch to RESP3 first; when MULTI/EXEC are implemented, some
+// commands are grouped into transactions (and WATCH/UNWATCH mixed in).
+func generate(gens []generator, seed uint64, n int) []gcmd {
+	have := implemented()
+	g := &genCtx{r: rand.New(rand.NewPCG(seed, 0x5eed)), now: time.Now()}
+	total := 0
+	for _, gn := range gens {
+		total += gn.weight
+	}
+	one := func() gcmd {
+		x := g.r.IntN(total)
+		for _, gn := range gens {
+			if x < gn.weight {
+				return gn.f(g)
+			}
+			x -= gn.weight
+		}
+		panic("unreachable")
+	}
+	seq := make([]gcmd, 0, n+8)
+	if have["hello"] && g.maybe(0.25) {
+		// HELLO's reply holds the connection id: compare its shape.
+		seq = append(seq, gcmd{args: []string{"HELLO", "3"}, mode: cmpShape})
+	}
+	tx := have["multi"] && have["exec"] && have["discard"]
+	for len(seq) < n {
+		switch {
+		case tx && g.maybe(0.03):
+			if have["watch"] && g.maybe(0.4) {
+				seq = append(seq, ex("WATCH", g.keys("", 1+g.r.IntN(2))))
+			}
+			seq = append(seq, ex("MULTI"))
+			for k := g.r.IntN(5); k > 0; k-- {
+				c := one()
+				if c.mode != cmpExact { // EXEC's reply is compared whole
+					continue
+				}
+				seq = append(seq, c)
+			}
+			seq = append(seq, ex(g.pick("EXEC", "EXEC", "EXEC", "DISCARD")))
+		case have["unwatch"] && g.maybe(0.005):
+			seq = append(seq, ex("UNWATCH"))
+		default:
+			seq = append(seq, one())
+		}
+	}
+	return seq
+}
+
+// genCtx holds a sequence's randomness and its helpers.
+type genCtx struct {
+	r   *rand.Rand
+	now time.Time
+}
+
+// The keyspace: a dozen keys, each with a home type, so that most calls
+// hit a key of the right type and some hit the wrong one.
+var homeKeys = map[string][]string{
+	"string": {"a", "b", "c"},
+	"hash":   {"h1", "h2"},
+	"list":   {"l1", "l2"},
+	"set":    {"s1", "s2"},
+	"zset":   {"z1", "z2"},
+	"any":    {"k y"},
+}
+
+var allKeys = []string{"a", "b", "c", "h1", "h2", "l1", "l2", "s1", "s2", "z1", "z2", "k y"}
+
+func (g *genCtx) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
+func (g *genCtx) maybe(p float64) bool     { return g.r.Float64() < p }
+func (g *genCtx) intn(lo, hi int) string   { return strconv.Itoa(lo + g.r.IntN(hi-lo+1)) }
+
+// key returns a key, of the given home type 85% of the time.
+func (g *genCtx) key(typ string) string {
+	if typ != "" && g.maybe(0.85) {
+		return g.pick(homeKeys[typ]...)
+	}
+	return g.pick(allKeys...)
+}
+
+func (g *genCtx) keys(typ string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = g.key(typ)
+	}
+	return out
+}
+
+func (g *genCtx) value() string {
+	return g.pick("1", "2", "10", "-3", "0", "3.5", "abc", "", "x y", "1e3", "9223372036854775807", "-9223372036854775808", "hello world", "007", " 1")
+}
+
+func (g *genCtx) elem() string {
+	return g.pick("a", "b", "c", "d", "e", "1", "2", "10", "-1", "3.5", "")
+}
+
+func (g *genCtx) field() string { return g.pick("f1", "f2", "f3", "f4", "n", "x") }
+
+func (g *genCtx) score() string {
+	return g.pick("0", "1", "2", "-1", "1.5", "10", "+inf", "-inf", "3e2", "-0.25", "1", "2")
+}
+
+func (g *genCtx) badScore() string { return g.pick("nan", "abc", "", "1x") }
+
+func (g *genCtx) rangeScore() string {
+	if g.maybe(0.03) {
+		return "abc" // not a float: an error
+	}
+	return g.pick("-inf", "+inf", "0", "1", "(1", "2", "(2", "-1", "1.5", "10", "(10", "(-inf", "-inf", "+inf")
+}
+
+func (g *genCtx) lex() string {
+	if g.maybe(0.05) {
+		return "x" // not a range item: an error
+	}
+	return g.pick("-", "+", "[a", "(a", "[c", "(c", "[b", "[1", "(2", "[")
+}
+
+func (g *genCtx) index() string { return g.intn(-6, 6) }
+
+func (g *genCtx) count() string { return g.intn(0, 5) }
+
+// ttlArgs returns an expiry option of SET or GETEX, or nothing. Expiries
+// are long (they never fire during a sequence) or absolute in the past
+// where that is allowed, so replies never depend on timing.
+func (g *genCtx) ttlArgs(persistOK bool) []string {
+	switch g.r.IntN(7) {
+	case 0:
+		return []string{"EX", g.intn(100, 1000)}
+	case 1:
+		return []string{"PX", g.intn(100000, 1000000)}
+	case 2:
+		return []string{"EXAT", strconv.FormatInt(g.now.Unix()+int64(100+g.r.IntN(900)), 10)}
+	case 3:
+		return []string{"PXAT", strconv.FormatInt(g.now.UnixMilli()+int64(100000+g.r.IntN(900000)), 10)}
+	case 4:
+		return []string{"EX", g.pick("0", "-1", "x")}
+	case 5:
+		if persistOK {
+			return []string{"PERSIST"}
+		}
+	}
+	return nil
+}
+
+func cat(parts ...any) []string {
+	var out []string
+	for _, p := range parts {
+		switch v := p.(type) {
+		case string:
+			out = append(out, v)
+		case []string:
+			out = append(out, v...)
+		}
+	}
+	return out
+}
+
+func ex(args ...any) gcmd  { return gcmd{args: cat(args...), mode: cmpExact} }
+func uno(args ...any) gcmd { return gcmd{args: cat(args...), mode: cmpUnordered} }
+
+// allGens are generators for strings, keys and expiry, hashes, lists, sets,
+// sorted sets and SORT, written from the redis.io command pages. Those of
+// commands Folio does not implement yet are filtered out.
+var allGens = []generator{
+	// Connection.
+	{"select", 2, func(g *genCtx) gcmd { return ex("SELECT", g.pick("0", "0", "1", "2", "16", "x")) }},
+	{"ping", 1, func(g *genCtx) gcmd { return ex("PING") }},
+	{"echo", 1, func(g *genCtx) gcmd { return ex("ECHO", g.value()) }},
+
+	// Strings. https://redis.io/commands/?group=string
+	{"set", 12, func(g *genCtx) gcmd {
+		a := cat("SET", g.key("string"), g.value())
+		if g.maybe(0.3) {
+			a = append(a, g.ttlArgs(false)...)
+		}
+		if g.maybe(0.2) {
+			a = append(a, g.pick("NX", "XX"))
+		}
+		if g.maybe(0.15) {
+			a = append(a, "GET")
+		}
+		if g.maybe(0.1) {
+			a = append(a, "KEEPTTL")
+		}
+		return ex(a)
+	}},
+	{"get", 10, func(g *genCtx) gcmd { return ex("GET", g.key("string")) }},
+	{"getset", 2, func(g *genCtx) gcmd { return ex("GETSET", g.key("string"), g.value()) }},
+	{"getdel", 2, func(g *genCtx) gcmd { return ex("GETDEL", g.key("string")) }},
+	{"getex", 2, func(g *genCtx) gcmd { return ex("GETEX", g.key("string"), g.ttlArgs(true)) }},
+	{"setnx", 2, func(g *genCtx) gcmd { return ex("SETNX", g.key("string"), g.value()) }},
+	{"setex", 2, func(g *genCtx) gcmd {
+		return ex("SETEX", g.key("string"), g.pick("100", "500", "200", "0", "x"), g.value())
+	}},
+	{"psetex", 2, func(g *genCtx) gcmd {
+		return ex("PSETEX", g.key("string"), g.pick("100000", "500000", "300000", "0"), g.value())
+	}},
+	{"mset", 2, func(g *genCtx) gcmd {
+		a := []string{"MSET"}
+		for i := 0; i < 1+g.r.IntN(3); i++ {
+			a = append(a, g.key("string"), g.value())
+		}
+		return ex(a)
+	}},
+	{"msetnx", 1, func(g *genCtx) gcmd {
+		a := []string{"MSETNX"}
+		for i := 0; i < 1+g.r.IntN(3); i++ {
+			a = append(a, g.key("string"), g.value())
+		}
+		return ex(a)
+	}},
+	{"mget", 3, func(g *genCtx) gcmd { return ex("MGET", g.keys("string", 1+g.r.IntN(4))) }},
+	{"append", 3, func(g *genCtx) gcmd { return ex("APPEND", g.key("string"), g.value()) }},
+	{"strlen", 2, func(g *genCtx) gcmd { return ex("STRLEN", g.key("string")) }},
+	{"incr", 3, func(g *genCtx) gcmd { return ex("INCR", g.key("string")) }},
+	{"decr", 2, func(g *genCtx) gcmd { return ex("DECR", g.key("string")) }},
+	{"incrby", 2, func(g *genCtx) gcmd {
+		return ex("INCRBY", g.key("string"), g.pick("1", "-5", "100", "9223372036854775807", "x", "1.5"))
+	}},
+	{"decrby", 2, func(g *genCtx) gcmd {
+		return ex("DECRBY", g.key("string"), g.pick("1", "-5", "100", "-9223372036854775808", "x"))
+	}},
+	{"incrbyfloat", 2, func(g *genCtx) gcmd {
+		return ex("INCRBYFLOAT", g.key("string"), g.pick("1", "0.1", "-2.5", "1e2", "3.0e-1", "x", "inf", "5.0"))
+	}},
+	{"getrange", 2, func(g *genCtx) gcmd { return ex("GETRANGE", g.key("string"), g.index(), g.index()) }},
+	{"substr", 1, func(g *genCtx) gcmd { return ex("SUBSTR", g.key("string"), g.index(), g.index()) }},
+	{"setrange", 2, func(g *genCtx) gcmd {
+		return ex("SETRANGE", g.key("string"), g.pick("0", "1", "3", "10", "-1"), g.value())
+	}},
+	{"lcs", 1, func(g *genCtx) gcmd {
+		a := cat("LCS", g.key("string"), g.key("string"))
+		if g.maybe(0.3) {
+			a = append(a, g.pick("LEN", "IDX"))
+		}
+		return ex(a)
+	}},
+
+	// Keys and expiry. https://redis.io/commands/?group=generic
+	{"del", 4, func(g *genCtx) gcmd { return ex("DEL", g.keys("", 1+g.r.IntN(3))) }},
+	{"unlink", 1, func(g *genCtx) gcmd { return ex("UNLINK", g.keys("", 1+g.r.IntN(3))) }},
+	{"exists", 3, func(g *genCtx) gcmd { return ex("EXISTS", g.keys("", 1+g.r.IntN(3))) }},
+	{"type", 3, func(g *genCtx) gcmd { return ex("TYPE", g.key("")) }},
+	{"touch", 1, func(g *genCtx) gcmd { return ex("TOUCH", g.keys("", 1+g.r.IntN(3))) }},
+	{"rename", 2, func(g *genCtx) gcmd { return ex("RENAME", g.key(""), g.key("")) }},
+	{"renamenx", 1, func(g *genCtx) gcmd { return ex("RENAMENX", g.key(""), g.key("")) }},
+	{"copy", 2, func(g *genCtx) gcmd {
+		a := cat("COPY", g.key(""), g.key(""))
+		if g.maybe(0.3) {
+			a = append(a, "DB", g.pick("0", "1", "2"))
+		}
+		if g.maybe(0.3) {
+			a = append(a, "REPLACE")
+		}
+		return ex(a)
+	}},
+	{"move", 1, func(g *genCtx) gcmd { return ex("MOVE", g.key(""), g.pick("0", "1", "2")) }},
+	{"swapdb", 1, func(g *genCtx) gcmd { return ex("SWAPDB", g.pick("0", "1"), g.pick("1", "2")) }},
+	{"dbsize", 2, func(g *genCtx) gcmd { return ex("DBSIZE") }},
+	{"keys", 2, func(g *genCtx) gcmd { return uno("KEYS", g.pick("*", "?", "h*", "[ls]?", "k\\ y", "*1")) }},
+	{"randomkey", 1, func(g *genCtx) gcmd { return gcmd{args: []string{"RANDOMKEY"}, mode: cmpShape} }},
+	{"flushdb", 1, func(g *genCtx) gcmd { return ex("FLUSHDB") }},
+	{"expire", 3, func(g *genCtx) gcmd { return ex("EXPIRE", g.key(""), g.expiry(false), g.expireFlag()) }},
+	{"pexpire", 2, func(g *genCtx) gcmd { return ex("PEXPIRE", g.key(""), g.expiry(true), g.expireFlag()) }},
+	{"expireat", 2, func(g *genCtx) gcmd {
+		return ex("EXPIREAT", g.key(""), g.pick(strconv.FormatInt(g.now.Unix()+int64(100+g.r.IntN(900)), 10), "1", "0", "x"), g.expireFlag())
+	}},
+	{"pexpireat", 2, func(g *genCtx) gcmd {
+		return ex("PEXPIREAT", g.key(""), g.pick(strconv.FormatInt(g.now.UnixMilli()+int64(100000+g.r.IntN(900000)), 10), "1000", "x"), g.expireFlag())
+	}},
+	{"ttl", 3, func(g *genCtx) gcmd { return gcmd{args: []string{"TTL", g.key("")}, mode: cmpTTL} }},
+	{"pttl", 3, func(g *genCtx) gcmd { return gcmd{args: []string{"PTTL", g.key("")}, mode: cmpPTTL} }},
+	{"expiretime", 1, func(g *genCtx) gcmd { return gcmd{args: []string{"EXPIRETIME", g.key("")}, mode: cmpTTL} }},
+	{"pexpiretime", 1, func(g *genCtx) gcmd { return gcmd{args: []string{"PEXPIRETIME", g.key("")}, mode: cmpPTTL} }},
+	{"persist", 2, func(g *genCtx) gcmd { return ex("PERSIST", g.key("")) }},
+
+	// Hashes. https://redis.io/commands/?group=hash
+	{"hset", 8, func(g *genCtx) gcmd {
+		a := cat("HSET", g.key("hash"))
+		for i := 0; i < 1+g.r.IntN(3); i++ {
+			a = append(a, g.field(), g.value())
+		}
+		return ex(a)
+	}},
+	{"hmset", 1, func(g *genCtx) gcmd { return ex("HMSET", g.key("hash"), g.field(), g.value()) }},
+	{"hsetnx", 2, func(g *genCtx) gcmd { return ex("HSETNX", g.key("hash"), g.field(), g.value()) }},
+	{"hget", 4, func(g *genCtx) gcmd { return ex("HGET", g.key("hash"), g.field()) }},
+	{"hmget", 2, func(g *genCtx) gcmd { return ex("HMGET", g.key("hash"), g.field(), g.field()) }},
+	{"hdel", 3, func(g *genCtx) gcmd { return ex("HDEL", g.key("hash"), g.field(), g.field()) }},
+	{"hlen", 2, func(g *genCtx) gcmd { return ex("HLEN", g.key("hash")) }},
+	{"hexists", 2, func(g *genCtx) gcmd { return ex("HEXISTS", g.key("hash"), g.field()) }},
+	{"hstrlen", 1, func(g *genCtx) gcmd { return ex("HSTRLEN", g.key("hash"), g.field()) }},
+	{"hgetall", 3, func(g *genCtx) gcmd { return gcmd{args: []string{"HGETALL", g.key("hash")}, mode: cmpPairs} }},
+	{"hkeys", 2, func(g *genCtx) gcmd { return uno("HKEYS", g.key("hash")) }},
+	{"hvals", 2, func(g *genCtx) gcmd { return uno("HVALS", g.key("hash")) }},
+	{"hincrby", 3, func(g *genCtx) gcmd {
+		return ex("HINCRBY", g.key("hash"), g.field(), g.pick("1", "-2", "100", "x", "9223372036854775807"))
+	}},
+	{"hincrbyfloat", 2, func(g *genCtx) gcmd {
+		return ex("HINCRBYFLOAT", g.key("hash"), g.field(), g.pick("1", "0.5", "-2.25", "1e2", "x"))
+	}},
+	{"hrandfield", 2, func(g *genCtx) gcmd {
+		switch g.r.IntN(3) {
+		case 0: // more than the hash holds: every field, once
+			return uno("HRANDFIELD", g.key("hash"), "100")
+		case 1:
+			return gcmd{args: []string{"HRANDFIELD", g.key("hash"), g.pick("-3", "-1", "2", "0")}, mode: cmpShape}
+		}
+		return gcmd{args: []string{"HRANDFIELD", g.key("hash")}, mode: cmpShape}
+	}},
+
+	// Lists. https://redis.io/commands/?group=list
+	{"lpush", 5, func(g *genCtx) gcmd { return ex("LPUSH", g.key("list"), g.elems(3)) }},
+	{"rpush", 5, func(g *genCtx) gcmd { return ex("RPUSH", g.key("list"), g.elems(3)) }},
+	{"lpushx", 1, func(g *genCtx) gcmd { return ex("LPUSHX", g.key("list"), g.elem()) }},
+	{"rpushx", 1, func(g *genCtx) gcmd { return ex("RPUSHX", g.key("list"), g.elem()) }},
+	{"lpop", 3, func(g *genCtx) gcmd { return ex("LPOP", g.key("list"), g.optCount()) }},
+	{"rpop", 3, func(g *genCtx) gcmd { return ex("RPOP", g.key("list"), g.optCount()) }},
+	{"llen", 2, func(g *genCtx) gcmd { return ex("LLEN", g.key("list")) }},
+	{"lrange", 4, func(g *genCtx) gcmd { return ex("LRANGE", g.key("list"), g.index(), g.index()) }},
+	{"lindex", 2, func(g *genCtx) gcmd { return ex("LINDEX", g.key("list"), g.index()) }},
+	{"lset", 2, func(g *genCtx) gcmd { return ex("LSET", g.key("list"), g.intn(-3, 3), g.elem()) }},
+	{"linsert", 2, func(g *genCtx) gcmd {
+		return ex("LINSERT", g.key("list"), g.pick("BEFORE", "AFTER", "x"), g.elem(), g.elem())
+	}},
+	{"lrem", 2, func(g *genCtx) gcmd { return ex("LREM", g.key("list"), g.intn(-2, 2), g.elem()) }},
+	{"ltrim", 1, func(g *genCtx) gcmd { return ex("LTRIM", g.key("list"), g.index(), g.index()) }},
+	{"lpos", 2, func(g *genCtx) gcmd {
+		a := cat("LPOS", g.key("list"), g.elem())
+		if g.maybe(0.4) {
+			a = append(a, "RANK", g.pick("1", "-1", "2", "0"))
+		}
+		if g.maybe(0.4) {
+			a = append(a, "COUNT", g.pick("0", "1", "2"))
+		}
+		if g.maybe(0.2) {
+			a = append(a, "MAXLEN", g.pick("0", "2"))
+		}
+		return ex(a)
+	}},
+	{"rpoplpush", 1, func(g *genCtx) gcmd { return ex("RPOPLPUSH", g.key("list"), g.key("list")) }},
+	{"lmove", 2, func(g *genCtx) gcmd {
+		return ex("LMOVE", g.key("list"), g.key("list"), g.pick("LEFT", "RIGHT"), g.pick("LEFT", "RIGHT"))
+	}},
+	{"lmpop", 1, func(g *genCtx) gcmd {
+		a := cat("LMPOP", "2", g.key("list"), g.key("list"), g.pick("LEFT", "RIGHT"))
+		if g.maybe(0.5) {
+			a = append(a, "COUNT", g.pick("1", "2", "10", "0"))
+		}
+		return ex(a)
+	}},
+
+	// Sets. https://redis.io/commands/?group=set
+	{"sadd", 6, func(g *genCtx) gcmd { return ex("SADD", g.key("set"), g.elems(3)) }},
+	{"srem", 3, func(g *genCtx) gcmd { return ex("SREM", g.key("set"), g.elems(2)) }},
+	{"smembers", 3, func(g *genCtx) gcmd { return uno("SMEMBERS", g.key("set")) }},
+	{"sismember", 2, func(g *genCtx) gcmd { return ex("SISMEMBER", g.key("set"), g.elem()) }},
+	{"smismember", 1, func(g *genCtx) gcmd { return ex("SMISMEMBER", g.key("set"), g.elems(3)) }},
+	{"scard", 2, func(g *genCtx) gcmd { return ex("SCARD", g.key("set")) }},
+	{"spop", 1, func(g *genCtx) gcmd { return uno("SPOP", g.key("set"), "100") }}, // pops all: deterministic
+	{"srandmember", 2, func(g *genCtx) gcmd {
+		if g.maybe(0.5) {
+			return uno("SRANDMEMBER", g.key("set"), "100")
+		}
+		return gcmd{args: []string{"SRANDMEMBER", g.key("set"), g.pick("-3", "2", "0")}, mode: cmpShape}
+	}},
+	{"smove", 1, func(g *genCtx) gcmd { return ex("SMOVE", g.key("set"), g.key("set"), g.elem()) }},
+	{"sinter", 2, func(g *genCtx) gcmd { return uno("SINTER", g.keys("set", 1+g.r.IntN(3))) }},
+	{"sunion", 2, func(g *genCtx) gcmd { return uno("SUNION", g.keys("set", 1+g.r.IntN(3))) }},
+	{"sdiff", 2, func(g *genCtx) gcmd { return uno("SDIFF", g.keys("set", 1+g.r.IntN(3))) }},
+	{"sinterstore", 1, func(g *genCtx) gcmd { return ex("SINTERSTORE", g.key("set"), g.keys("set", 2)) }},
+	{"sunionstore", 1, func(g *genCtx) gcmd { return ex("SUNIONSTORE", g.key("set"), g.keys("set", 2)) }},
+	{"sdiffstore", 1, func(g *genCtx) gcmd { return ex("SDIFFSTORE", g.key("set"), g.keys("set", 2)) }},
+	{"sintercard", 1, func(g *genCtx) gcmd {
+		a := cat("SINTERCARD", "2", g.keys("set", 2))
+		if g.maybe(0.4) {
+			a = append(a, "LIMIT", g.pick("0", "1", "2"))
+		}
+		return ex(a)
+	}},
+
+	// Sorted sets. https://redis.io/commands/?group=sorted-set
+	{"zadd", 7, func(g *genCtx) gcmd {
+		a := cat("ZADD", g.key("zset"))
+		if g.maybe(0.25) {
+			a = append(a, g.pick("NX", "XX", "GT", "LT", "CH", "NX GT"))
+			if a[len(a)-1] == "NX GT" {
+				a = append(a[:len(a)-1], "NX", "GT")
+			}
+		}
+		if g.maybe(0.1) {
+			return ex(a, "INCR", g.score(), g.elem())
+		}
+		for i := 0; i < 1+g.r.IntN(3); i++ {
+			s := g.score()
+			if g.maybe(0.03) {
+				s = g.badScore()
+			}
+			a = append(a, s, g.elem())
+		}
+		return ex(a)
+	}},
+	{"zrem", 2, func(g *genCtx) gcmd { return ex("ZREM", g.key("zset"), g.elems(2)) }},
+	{"zcard", 2, func(g *genCtx) gcmd { return ex("ZCARD", g.key("zset")) }},
+	{"zscore", 2, func(g *genCtx) gcmd { return ex("ZSCORE", g.key("zset"), g.elem()) }},
+	{"zmscore", 1, func(g *genCtx) gcmd { return ex("ZMSCORE", g.key("zset"), g.elems(3)) }},
+	{"zincrby", 2, func(g *genCtx) gcmd { return ex("ZINCRBY", g.key("zset"), g.score(), g.elem()) }},
+	{"zrank", 2, func(g *genCtx) gcmd { return ex("ZRANK", g.key("zset"), g.elem()) }},
+	{"zrevrank", 1, func(g *genCtx) gcmd { return ex("ZREVRANK", g.key("zset"), g.elem()) }},
+	{"zrange", 5, func(g *genCtx) gcmd {
+		k := g.key("zset")
+		var a []string
+		switch g.r.IntN(3) {
+		case 0:
+			a = cat("ZRANGE", k, g.index(), g.index())
+		case 1:
+			a = cat("ZRANGE", k, g.rangeScore(), g.rangeScore(), "BYSCORE")
+		default:
+			a = cat("ZRANGE", k, g.lex(), g.lex(), "BYLEX")
+		}
+		if g.maybe(0.3) {
+			a = append(a, "REV")
+		}
+		if !contains(a, "BYLEX") && g.maybe(0.3) || g.maybe(0.1) {
+			a = append(a, "LIMIT", g.intn(0, 2), g.pick("1", "2", "-1"))
+		}
+		if !contains(a, "BYLEX") && g.maybe(0.4) || g.maybe(0.03) {
+			a = append(a, "WITHSCORES")
+		}
+		return ex(a)
+	}},
+	{"zrangebyscore", 2, func(g *genCtx) gcmd {
+		a := cat("ZRANGEBYSCORE", g.key("zset"), g.rangeScore(), g.rangeScore())
+		if g.maybe(0.4) {
+			a = append(a, "WITHSCORES")
+		}
+		if g.maybe(0.3) {
+			a = append(a, "LIMIT", g.intn(0, 2), g.pick("1", "2", "-1"))
+		}
+		return ex(a)
+	}},
+	{"zrevrangebyscore", 1, func(g *genCtx) gcmd {
+		a := cat("ZREVRANGEBYSCORE", g.key("zset"), g.rangeScore(), g.rangeScore())
+		if g.maybe(0.5) {
+			a = append(a, "WITHSCORES")
+		}
+		if g.maybe(0.3) {
+			a = append(a, "LIMIT", "0", "2")
+		}
+		return ex(a)
+	}},
+	{"zrangebylex", 1, func(g *genCtx) gcmd { return ex("ZRANGEBYLEX", g.key("zset"), g.lex(), g.lex()) }},
+	{"zrevrangebylex", 1, func(g *genCtx) gcmd { return ex("ZREVRANGEBYLEX", g.key("zset"), g.lex(), g.lex()) }},
+	{"zrevrange", 1, func(g *genCtx) gcmd {
+		return ex("ZREVRANGE", g.key("zset"), g.index(), g.index(), g.pick("WITHSCORES", "WITHSCORES", "x"))
+	}},
+	{"zcount", 2, func(g *genCtx) gcmd { return ex("ZCOUNT", g.key("zset"), g.rangeScore(), g.rangeScore()) }},
+	{"zlexcount", 1, func(g *genCtx) gcmd { return ex("ZLEXCOUNT", g.key("zset"), g.lex(), g.lex()) }},
+	{"zpopmin", 2, func(g *genCtx) gcmd { return ex("ZPOPMIN", g.key("zset"), g.optCount()) }},
+	{"zpopmax", 2, func(g *genCtx) gcmd { return ex("ZPOPMAX", g.key("zset"), g.optCount()) }},
+	{"zremrangebyrank", 1, func(g *genCtx) gcmd { return ex("ZREMRANGEBYRANK", g.key("zset"), g.index(), g.index()) }},
+	{"zremrangebyscore", 1, func(g *genCtx) gcmd {
+		return ex("ZREMRANGEBYSCORE", g.key("zset"), g.rangeScore(), g.rangeScore())
+	}},
+	{"zremrangebylex", 1, func(g *genCtx) gcmd { return ex("ZREMRANGEBYLEX", g.key("zset"), g.lex(), g.lex()) }},
+	{"zunionstore", 1, func(g *genCtx) gcmd { return ex("ZUNIONSTORE", g.key("zset"), "2", g.keys("zset", 2), g.zopts()) }},
+	{"zinterstore", 1, func(g *genCtx) gcmd { return ex("ZINTERSTORE", g.key("zset"), "2", g.keys("zset", 2), g.zopts()) }},
+	{"zdiffstore", 1, func(g *genCtx) gcmd { return ex("ZDIFFSTORE", g.key("zset"), "2", g.keys("zset", 2)) }},
+	{"zunion", 1, func(g *genCtx) gcmd { return ex("ZUNION", "2", g.keys("zset", 2), g.zopts(), "WITHSCORES") }},
+	{"zinter", 1, func(g *genCtx) gcmd { return ex("ZINTER", "2", g.keys("zset", 2), g.zopts(), "WITHSCORES") }},
+	{"zdiff", 1, func(g *genCtx) gcmd { return ex("ZDIFF", "2", g.keys("zset", 2), "WITHSCORES") }},
+	{"zintercard", 1, func(g *genCtx) gcmd { return ex("ZINTERCARD", "2", g.keys("zset", 2)) }},
+	{"zrangestore", 1, func(g *genCtx) gcmd {
+		return ex("ZRANGESTORE", g.key("zset"), g.key("zset"), g.index(), g.index())
+	}},
+	{"zmpop", 1, func(g *genCtx) gcmd {
+		return ex("ZMPOP", "2", g.keys("zset", 2), g.pick("MIN", "MAX"), "COUNT", g.pick("1", "2", "10"))
+	}},
+	{"zrandmember", 1, func(g *genCtx) gcmd {
+		if g.maybe(0.5) {
+			return uno("ZRANDMEMBER", g.key("zset"), "100")
+		}
+		return gcmd{args: []string{"ZRANDMEMBER", g.key("zset"), g.pick("-3", "2")}, mode: cmpShape}
+	}},
+
+	// SORT. https://redis.io/commands/sort
+	{"sort", 3, func(g *genCtx) gcmd {
+		a := cat("SORT", g.key(g.pick("list", "set", "zset")))
+		// BY nosort (or a pattern without '*') keeps the source's order,
+		// which for a set is its own: compared as a multiset, never stored.
+		nosort := g.maybe(0.1)
+		if nosort {
+			a = append(a, "BY", "nosort")
+		} else if g.maybe(0.2) {
+			a = append(a, "BY", g.pick("w_*", "h*->f1"))
+		}
+		if !nosort && g.maybe(0.3) {
+			a = append(a, "LIMIT", g.intn(0, 2), g.pick("1", "3", "-1"))
+		}
+		if g.maybe(0.2) {
+			a = append(a, "GET", g.pick("#", "w_*", "h*->f1"))
+		}
+		if g.maybe(0.3) {
+			a = append(a, g.pick("ASC", "DESC"))
+		}
+		if g.maybe(0.6) {
+			a = append(a, "ALPHA")
+		}
+		if nosort {
+			return uno(a)
+		}
+		if g.maybe(0.15) {
+			a = append(a, "STORE", g.key("list"))
+		}
+		return ex(a)
+	}},
+	{"sort_ro", 1, func(g *genCtx) gcmd { return ex("SORT_RO", g.key("list"), g.pick("ALPHA", "DESC")) }},
+}
+
+func (g *genCtx) elems(max int) []string {
+	out := make([]string, 1+g.r.IntN(max))
+	for i := range out {
+		out[i] = g.elem()
+	}
+	return out
+}
+
+func (g *genCtx) optCount() []string {
+	if g.maybe(0.5) {
+		return nil
+	}
+	return []string{g.pick("0", "1", "2", "10", "-1")}
+}
+
+func (g *genCtx) expiry(ms bool) string {
+	if g.maybe(0.15) {
+		return g.pick("0", "-5", "x") // deletes the key now, or an error
+	}
+	if ms {
+		return g.intn(100000, 1000000)
+	}
+	return g.intn(100, 1000)
+}
+
+func (g *genCtx) expireFlag() []string {
+	if g.maybe(0.7) {
+		return nil
+	}
+	return []string{g.pick("NX", "XX", "GT", "LT")}
+}
+
+func (g *genCtx) zopts() []string {
+	var a []string
+	if g.maybe(0.3) {
+		a = append(a, "WEIGHTS", g.pick("1", "2", "-1", "0.5"), g.pick("1", "3"))
+	}
+	if g.maybe(0.3) {
+		a = append(a, "AGGREGATE", g.pick("SUM", "MIN", "MAX"))
+	}
+	return a
+}

@@ -1,0 +1,187 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/foliodb/folio/conformance/transcript"
+	"github.com/foliodb/folio/core"
+	"github.com/foliodb/folio/core/resp"
+	"github.com/foliodb/folio/core/store/memstore"
+	"github.com/foliodb/folio/hosts/native"
+)
+
+// A conn is one client connection to a target: RESP arguments in, the raw
+// RESP reply bytes out.
+type conn interface {
+	Do(args [][]byte) ([]byte, error)
+	Close() error
+}
+
+// A target is a Folio host under test. open returns a fresh connection on
+// a fresh, empty database, or a reason to skip the target.
+//
+// A host adds itself by appending to targets (from an init in its own
+// _test.go file in this package).
+type target struct {
+	name string
+	open func(t testing.TB) (c conn, skip string)
+}
+
+var targets = []target{
+	{"core+memory", openCore},
+	{"native+memory", openNativeMemory},
+	{"native+sqlite", openNativeSQLite},
+}
+
+// testClock is the clock of the in-process targets: the real one, since
+// the corpus and the random sequences are compared with a real
+// redis-server running on the real clock.
+func testClock() time.Time { return time.Now() }
+
+// coreConn drives the engine directly: core.New over the memory store.
+type coreConn struct {
+	e *core.Engine
+	s *core.Session
+	w resp.Writer
+}
+
+func openCore(t testing.TB) (conn, string) {
+	e, err := core.New(memstore.New(), core.Options{Now: testClock, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &coreConn{e: e, s: e.NewSession()}, ""
+}
+
+func (c *coreConn) Do(args [][]byte) ([]byte, error) {
+	c.w.B = c.w.B[:0]
+	o := c.e.Exec(c.s, args, &c.w)
+	if o.Blocked != nil {
+		// Nothing else writes on this connection's database: wait for the
+		// deadline, then the engine answers the timeout reply.
+		if o.Blocked.Deadline.IsZero() {
+			return nil, errors.New("blocked forever with no other client")
+		}
+		time.Sleep(time.Until(o.Blocked.Deadline) + time.Millisecond)
+		c.e.ExpireBlocked()
+		for _, d := range c.e.TakeDeliveries() {
+			if d.Session == c.s {
+				c.w.B = append(c.w.B, d.Data...)
+			}
+		}
+	}
+	return append([]byte(nil), c.w.B...), nil
+}
+
+func (c *coreConn) Close() error { c.e.CloseSession(c.s); return c.e.Store().Close() }
+
+// nativeConn drives a session of the native host.
+type nativeConn struct {
+	db *native.DB
+	s  *native.Session
+}
+
+func (c *nativeConn) Do(args [][]byte) ([]byte, error) {
+	as := make([]any, len(args))
+	for i, a := range args {
+		as[i] = a
+	}
+	return c.s.Raw(context.Background(), as...)
+}
+
+func (c *nativeConn) Close() error { c.s.Close(); return c.db.Close() }
+
+func openNativeMemory(t testing.TB) (conn, string) {
+	db, err := native.Open(":memory:", native.WithSeed(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &nativeConn{db: db, s: db.NewSession()}, ""
+}
+
+// openNativeSQLite opens a fresh SQLite file. It skips only while no file
+// store is linked into the native host (native.OpenStore unset); once one
+// is, any failure to open is a failure.
+func openNativeSQLite(t testing.TB) (conn, string) {
+	if native.OpenStore == nil {
+		return nil, "native.OpenStore is unset: no SQLite store linked into hosts/native yet"
+	}
+	db, err := native.Open(filepath.Join(t.TempDir(), "folio.db"), native.WithSeed(1))
+	if err != nil {
+		t.Fatalf("native.Open of a SQLite file: %v", err)
+	}
+	return &nativeConn{db: db, s: db.NewSession()}, ""
+}
+
+// requireRedis reports whether a missing redis-server fails the test.
+func requireRedis() bool { return os.Getenv("FOLIO_REQUIRE_REDIS") == "1" }
+
+// sharedRedis is one redis-server for the whole test binary.
+var sharedRedis struct {
+	once sync.Once
+	r    *transcript.Redis
+	err  error
+}
+
+// redisAddr returns the address of a redis-server started for this test
+// binary, or skips (fails under FOLIO_REQUIRE_REDIS=1) when there is none.
+func redisAddr(t testing.TB) string {
+	t.Helper()
+	sharedRedis.once.Do(func() {
+		sharedRedis.r, sharedRedis.err = transcript.StartRedis()
+	})
+	if sharedRedis.err != nil {
+		if requireRedis() || !errors.Is(sharedRedis.err, transcript.ErrNoRedis) {
+			t.Fatalf("redis-server: %v", sharedRedis.err)
+		}
+		t.Skipf("skipping: %v (set FOLIO_REQUIRE_REDIS=1 to make this a failure)", sharedRedis.err)
+	}
+	return sharedRedis.r.Addr
+}
+
+// dialRedis opens a fresh connection to the shared redis-server and
+// empties it.
+func dialRedis(t testing.TB) *transcript.Conn {
+	t.Helper()
+	c, err := transcript.Dial(redisAddr(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Do([][]byte{[]byte("FLUSHALL")}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sharedRedis.r != nil {
+		sharedRedis.r.Close()
+	}
+	os.Exit(code)
+}
+
+// argsOf converts strings to arguments.
+func argsOf(ss ...string) [][]byte {
+	out := make([][]byte, len(ss))
+	for i, s := range ss {
+		out[i] = []byte(s)
+	}
+	return out
+}
+
+// quoteCmd renders a command as a transcript line.
+func quoteCmd(args [][]byte) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = transcript.Quote(string(a))
+	}
+	return strings.Join(parts, " ")
+}

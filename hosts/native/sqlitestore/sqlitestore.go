@@ -1,0 +1,569 @@
+// Package sqlitestore is Folio's durable page store: one SQLite file (via
+// github.com/ncruces/go-sqlite3, pure Go, no cgo) holding one WITHOUT ROWID
+// table of pages.
+//
+// # Basics
+//
+// The file is in WAL mode, so readers never block the writer and a crashed
+// process loses nothing it committed. synchronous=NORMAL (the default)
+// survives a process crash; FULL also survives a power loss. Write
+// transactions start with BEGIN IMMEDIATE and wait (a busy handler) for
+// other processes instead of failing with "database is locked"; read
+// transactions are deferred. Statements are prepared once per store.
+//
+// Several processes may open one file: each sees the others' commits at its
+// next transaction (ExternalVersion reports them to the engine).
+//
+// # Caveats
+//
+// A reader that never ends its transaction pins the WAL: SQLite cannot
+// restart the log under it. The store checkpoints passively as it goes and,
+// when the WAL passes Options.WALLimit, asks SQLite to wait for the current
+// readers and truncate it (holding back writers meanwhile), so the WAL stays
+// bounded with readers that come and go, however long each one is.
+package sqlitestore
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/foliodb/folio/core/store"
+	"github.com/ncruces/go-sqlite3"
+)
+
+// SchemaVersion is this store's own format (PRAGMA user_version). The
+// engine's layout version is a page of its own, checked by the engine.
+const SchemaVersion = 1
+
+// ApplicationID marks a Folio file (PRAGMA application_id, "Foli").
+const ApplicationID = 0x466f6c69
+
+// ErrSchema is returned by Open for a file this build does not know how to
+// read. The file is left untouched.
+var ErrSchema = errors.New("sqlitestore: unknown file format")
+
+// Options configure Open. The zero value is the default.
+type Options struct {
+	// Durability is "normal" (the default: synchronous=NORMAL, durable
+	// across a process crash) or "full" (synchronous=FULL, durable across a
+	// power loss).
+	Durability string
+	// BusyTimeout is how long a transaction waits for another process's
+	// lock before failing (default 60 s).
+	BusyTimeout time.Duration
+	// WALLimit is the WAL size past which the store forces a truncating
+	// checkpoint (default 32 MiB).
+	WALLimit int64
+}
+
+// Store is a store.Store over one SQLite connection. Its transactions are
+// serialized.
+type Store struct {
+	mu      sync.Mutex
+	conn    *sqlite3.Conn
+	path    string
+	opt     Options
+	closed  bool
+	group   bool // a group (BeginGroup) is open
+	commits int  // write commits since the last WAL size check
+	tx      tx
+	arena   []byte
+
+	get, put, del                            *sqlite3.Stmt
+	scanAsc, scanAscTo, scanDesc, scanDescTo *sqlite3.Stmt
+	begin, beginImm, commit, rollback        *sqlite3.Stmt
+	save, release, rollbackTo, dataVersion   *sqlite3.Stmt
+}
+
+// Open opens (creating if needed) the Folio file at path.
+func Open(path string, opt Options) (*Store, error) {
+	if opt.Durability == "" {
+		opt.Durability = "normal"
+	}
+	mode := map[string]string{"normal": "NORMAL", "full": "FULL"}[strings.ToLower(opt.Durability)]
+	if mode == "" {
+		return nil, fmt.Errorf("sqlitestore: unknown durability %q (want normal or full)", opt.Durability)
+	}
+	if opt.BusyTimeout <= 0 {
+		opt.BusyTimeout = 60 * time.Second
+	}
+	if opt.WALLimit <= 0 {
+		opt.WALLimit = 32 << 20
+	}
+	conn, err := sqlite3.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+	}
+	s := &Store{conn: conn, path: path, opt: opt}
+	s.tx.s = s
+	if err := s.init(mode); err != nil {
+		s.closeStmts()
+		conn.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// init checks the file's format before changing anything, then sets the
+// connection up.
+func (s *Store) init(mode string) error {
+	c := s.conn
+	if err := c.BusyTimeout(s.opt.BusyTimeout); err != nil {
+		return err
+	}
+	// Read the format under one read transaction (and a shared lock) so a
+	// concurrent creator is seen either before or after.
+	var appID, userVer, tables int64
+	if err := c.Exec("BEGIN"); err != nil {
+		return err
+	}
+	err := s.queryInt("PRAGMA application_id", &appID)
+	if err == nil {
+		err = s.queryInt("PRAGMA user_version", &userVer)
+	}
+	if err == nil {
+		err = s.queryInt("SELECT count(*) FROM sqlite_schema", &tables)
+	}
+	c.Exec("ROLLBACK")
+	if err != nil {
+		return fmt.Errorf("sqlitestore: %s: %w", s.path, err)
+	}
+	fresh := appID == 0 && userVer == 0 && tables == 0
+	switch {
+	case fresh:
+	case appID != ApplicationID:
+		return fmt.Errorf("%w: %s is not a Folio file (application_id %#x)", ErrSchema, s.path, appID)
+	case userVer != SchemaVersion:
+		return fmt.Errorf("%w: %s has store format %d, this build reads %d", ErrSchema, s.path, userVer, SchemaVersion)
+	}
+	for _, p := range []string{
+		"PRAGMA journal_mode=WAL",
+		"PRAGMA synchronous=" + mode,
+		"PRAGMA wal_autocheckpoint=1000",
+		"PRAGMA journal_size_limit=" + fmt.Sprint(s.opt.WALLimit/2),
+		"PRAGMA cache_size=-8192",
+	} {
+		if err := c.Exec(p); err != nil {
+			return fmt.Errorf("sqlitestore: %s: %s: %w", s.path, p, err)
+		}
+	}
+	if fresh {
+		err := c.Exec(`BEGIN IMMEDIATE;
+			CREATE TABLE IF NOT EXISTS pages (key BLOB PRIMARY KEY, page BLOB NOT NULL) WITHOUT ROWID;
+			PRAGMA application_id=` + fmt.Sprint(ApplicationID) + `;
+			PRAGMA user_version=` + fmt.Sprint(SchemaVersion) + `;
+			COMMIT`)
+		if err != nil {
+			c.Exec("ROLLBACK")
+			return fmt.Errorf("sqlitestore: create %s: %w", s.path, err)
+		}
+	}
+	for _, p := range []struct {
+		st  **sqlite3.Stmt
+		sql string
+	}{
+		{&s.get, "SELECT page FROM pages WHERE key = ?"},
+		{&s.put, "INSERT OR REPLACE INTO pages (key, page) VALUES (?, ?)"},
+		{&s.del, "DELETE FROM pages WHERE key = ?"},
+		{&s.scanAsc, "SELECT key, page FROM pages WHERE key >= ? ORDER BY key"},
+		{&s.scanAscTo, "SELECT key, page FROM pages WHERE key >= ? AND key < ? ORDER BY key"},
+		{&s.scanDesc, "SELECT key, page FROM pages WHERE key >= ? ORDER BY key DESC"},
+		{&s.scanDescTo, "SELECT key, page FROM pages WHERE key >= ? AND key < ? ORDER BY key DESC"},
+		{&s.begin, "BEGIN"},
+		{&s.beginImm, "BEGIN IMMEDIATE"},
+		{&s.commit, "COMMIT"},
+		{&s.rollback, "ROLLBACK"},
+		{&s.save, "SAVEPOINT folio"},
+		{&s.release, "RELEASE folio"},
+		{&s.rollbackTo, "ROLLBACK TO folio"},
+		{&s.dataVersion, "PRAGMA data_version"},
+	} {
+		st, _, err := c.Prepare(p.sql)
+		if err != nil {
+			return fmt.Errorf("sqlitestore: prepare %q: %w", p.sql, err)
+		}
+		*p.st = st
+	}
+	return nil
+}
+
+func (s *Store) queryInt(sql string, out *int64) error {
+	st, _, err := s.conn.Prepare(sql)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if st.Step() {
+		*out = st.ColumnInt64(0)
+	}
+	return st.Err()
+}
+
+func (s *Store) closeStmts() {
+	for _, st := range []*sqlite3.Stmt{s.get, s.put, s.del, s.scanAsc, s.scanAscTo, s.scanDesc, s.scanDescTo,
+		s.begin, s.beginImm, s.commit, s.rollback, s.save, s.release, s.rollbackTo, s.dataVersion} {
+		st.Close()
+	}
+}
+
+// exec runs a prepared statement that returns no rows.
+func exec(st *sqlite3.Stmt) error {
+	for st.Step() {
+	}
+	return st.Reset()
+}
+
+// Path returns the file's path.
+func (s *Store) Path() string { return s.path }
+
+// Begin starts a transaction; it holds the store until Commit or Rollback.
+// A writable transaction takes SQLite's write lock at once (BEGIN
+// IMMEDIATE), waiting for other processes up to Options.BusyTimeout.
+func (s *Store) Begin(writable bool) (store.Tx, error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, store.ErrClosed
+	}
+	var st *sqlite3.Stmt
+	switch {
+	case s.group && s.conn.GetAutocommit():
+		// SQLite rolled the whole group back (an I/O error, a full disk):
+		// a savepoint now would quietly start a new transaction, and the
+		// group's earlier commits would be reported as done.
+		s.mu.Unlock()
+		return nil, errGroupLost
+	case s.group:
+		st = s.save
+	case writable:
+		st = s.beginImm
+	default:
+		st = s.begin
+	}
+	if err := exec(st); err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("sqlitestore: begin: %w", err)
+	}
+	t := &s.tx
+	t.writable = writable
+	t.done = false
+	t.wrote = false
+	return t, nil
+}
+
+// Close closes the file. SQLite checkpoints and removes the WAL when the
+// last connection to the file closes.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if !s.conn.GetAutocommit() {
+		s.conn.Exec("ROLLBACK")
+	}
+	s.closeStmts()
+	return s.conn.Close()
+}
+
+// ExternalVersion implements store.Changes with PRAGMA data_version, which
+// moves when another connection committed.
+func (s *Store) ExternalVersion(store.Tx) (uint64, error) {
+	st := s.dataVersion
+	var v uint64
+	if st.Step() {
+		v = uint64(st.ColumnInt64(0))
+	}
+	if err := st.Reset(); err != nil {
+		return 0, fmt.Errorf("sqlitestore: data_version: %w", err)
+	}
+	return v, nil
+}
+
+// BeginGroup implements store.Grouper: it opens one SQLite write
+// transaction (BEGIN IMMEDIATE); until EndGroup, transactions are
+// savepoints inside it.
+func (s *Store) BeginGroup() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	if s.group {
+		return errors.New("sqlitestore: BeginGroup: a group is already open")
+	}
+	if err := exec(s.beginImm); err != nil {
+		return fmt.Errorf("sqlitestore: begin group: %w", err)
+	}
+	s.group = true
+	return nil
+}
+
+// EndGroup implements store.Grouper: it commits the group (durably, per
+// Options.Durability). On error the whole group is rolled back.
+func (s *Store) EndGroup() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.group {
+		return errors.New("sqlitestore: EndGroup without BeginGroup")
+	}
+	s.group = false
+	if s.conn.GetAutocommit() {
+		return errGroupLost
+	}
+	if err := exec(s.commit); err != nil {
+		if !s.conn.GetAutocommit() {
+			exec(s.rollback)
+		}
+		return fmt.Errorf("sqlitestore: commit group: %w", err)
+	}
+	s.commits++
+	s.maybeCheckpoint()
+	return nil
+}
+
+// maybeCheckpoint keeps the WAL bounded. SQLite's automatic checkpoint
+// (every 1000 pages) is passive: it cannot go past the oldest reader's
+// snapshot nor restart the log while any reader uses it, so with readers
+// that overlap the WAL would grow forever. Every 16 write commits the store
+// looks at the WAL's size and, past half the limit, runs a TRUNCATE
+// checkpoint: SQLite holds back writers, waits for the current readers (new
+// ones read the database file), copies everything back and empties the log.
+// Below the limit it waits 10 ms for readers (enough for the engine's own
+// short reads); past it, up to 5 s, so writers stall rather than the log
+// growing.
+func (s *Store) maybeCheckpoint() {
+	if s.commits < 16 {
+		return
+	}
+	s.commits = 0
+	fi, err := os.Stat(s.path + "-wal")
+	if err != nil || fi.Size() < s.opt.WALLimit/2 {
+		return
+	}
+	wait := 10 * time.Millisecond
+	if fi.Size() >= s.opt.WALLimit {
+		wait = 5 * time.Second
+	}
+	s.conn.BusyTimeout(wait)
+	s.conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	s.conn.BusyTimeout(s.opt.BusyTimeout)
+}
+
+// Checkpoint runs a TRUNCATE checkpoint now, waiting for readers up to the
+// busy timeout.
+func (s *Store) Checkpoint() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	return s.conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+}
+
+// Conn runs fn with the store's connection while no transaction is open
+// (for tests and tools: PRAGMA integrity_check, statistics).
+func (s *Store) Conn(fn func(*sqlite3.Conn) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	return fn(s.conn)
+}
+
+// copyOut copies b into the store's arena. Bytes handed out are never
+// overwritten (a full arena is replaced, not reused), so callers may keep
+// them as long as they like; the arena only saves allocations.
+func (s *Store) copyOut(b []byte) []byte {
+	n := len(b)
+	if n > 1024 {
+		return append(make([]byte, 0, n), b...)
+	}
+	if cap(s.arena)-len(s.arena) < n {
+		s.arena = make([]byte, 0, 16<<10)
+	}
+	start := len(s.arena)
+	s.arena = append(s.arena, b...)
+	return s.arena[start : start+n : start+n]
+}
+
+type tx struct {
+	s        *Store
+	writable bool
+	wrote    bool
+	done     bool
+}
+
+var (
+	errGroupLost = errors.New("sqlitestore: the group was rolled back by SQLite after an error; its transactions are lost")
+	errReadOnly  = errors.New("sqlitestore: write in a read-only transaction")
+	errDone      = errors.New("sqlitestore: transaction has ended")
+)
+
+func (t *tx) Get(key []byte) ([]byte, bool, error) {
+	if t.done {
+		return nil, false, errDone
+	}
+	st := t.s.get
+	if err := st.BindBlob(1, key); err != nil {
+		st.Reset()
+		return nil, false, err
+	}
+	if !st.Step() {
+		if err := st.Reset(); err != nil {
+			return nil, false, fmt.Errorf("sqlitestore: get: %w", err)
+		}
+		return nil, false, nil
+	}
+	page := t.s.copyOut(st.ColumnRawBlob(0))
+	if err := st.Reset(); err != nil {
+		return nil, false, fmt.Errorf("sqlitestore: get: %w", err)
+	}
+	return page, true, nil
+}
+
+func (t *tx) Put(key, page []byte) error {
+	if t.done {
+		return errDone
+	}
+	if !t.writable {
+		return errReadOnly
+	}
+	st := t.s.put
+	if err := st.BindBlob(1, key); err != nil {
+		st.Reset()
+		return err
+	}
+	if err := st.BindBlob(2, page); err != nil {
+		st.Reset()
+		return err
+	}
+	if err := exec(st); err != nil {
+		return fmt.Errorf("sqlitestore: put: %w", err)
+	}
+	t.wrote = true
+	return nil
+}
+
+func (t *tx) Delete(key []byte) error {
+	if t.done {
+		return errDone
+	}
+	if !t.writable {
+		return errReadOnly
+	}
+	st := t.s.del
+	if err := st.BindBlob(1, key); err != nil {
+		st.Reset()
+		return err
+	}
+	if err := exec(st); err != nil {
+		return fmt.Errorf("sqlitestore: delete: %w", err)
+	}
+	t.wrote = true
+	return nil
+}
+
+func (t *tx) Scan(start, end []byte, reverse bool, fn func(key, page []byte) bool) error {
+	if t.done {
+		return errDone
+	}
+	s := t.s
+	var st *sqlite3.Stmt
+	switch {
+	case !reverse && end == nil:
+		st = s.scanAsc
+	case !reverse:
+		st = s.scanAscTo
+	case end == nil:
+		st = s.scanDesc
+	default:
+		st = s.scanDescTo
+	}
+	if st.Busy() {
+		// A scan inside a scan's callback: give the inner one its own
+		// statement.
+		fresh, _, err := s.conn.Prepare(st.SQL())
+		if err != nil {
+			return fmt.Errorf("sqlitestore: scan: %w", err)
+		}
+		defer fresh.Close()
+		st = fresh
+	}
+	if start == nil {
+		start = []byte{}
+	}
+	err := st.BindBlob(1, start)
+	if err == nil && end != nil {
+		err = st.BindBlob(2, end)
+	}
+	if err != nil {
+		st.Reset()
+		return err
+	}
+	for st.Step() {
+		k := s.copyOut(st.ColumnRawBlob(0))
+		p := s.copyOut(st.ColumnRawBlob(1))
+		if !fn(k, p) {
+			break
+		}
+	}
+	if err := st.Reset(); err != nil {
+		return fmt.Errorf("sqlitestore: scan: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) Commit() error {
+	if t.done {
+		return errDone
+	}
+	t.done = true
+	s := t.s
+	defer s.mu.Unlock()
+	if s.group {
+		if err := exec(s.release); err != nil {
+			exec(s.rollbackTo)
+			exec(s.release)
+			return fmt.Errorf("sqlitestore: commit: %w", err)
+		}
+		return nil
+	}
+	if err := exec(s.commit); err != nil {
+		if !s.conn.GetAutocommit() {
+			exec(s.rollback)
+		}
+		return fmt.Errorf("sqlitestore: commit: %w", err)
+	}
+	if t.wrote {
+		s.commits++
+		s.maybeCheckpoint()
+	}
+	return nil
+}
+
+func (t *tx) Rollback() error {
+	if t.done {
+		return nil
+	}
+	t.done = true
+	s := t.s
+	defer s.mu.Unlock()
+	if s.group {
+		err := exec(s.rollbackTo)
+		if err2 := exec(s.release); err == nil {
+			err = err2
+		}
+		return err
+	}
+	if s.conn.GetAutocommit() {
+		return nil // SQLite already rolled back (e.g. after an I/O error)
+	}
+	return exec(s.rollback)
+}
