@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"sync"
 
 	"github.com/foliodb/folio/core/resp"
 	"github.com/redis/go-redis/v9"
@@ -40,13 +41,40 @@ const maxBatch = 1 << 20
 func (db *DB) serve(conn net.Conn, s *Session) {
 	defer conn.Close()
 	defer s.Close()
+	var writeMu sync.Mutex
+	write := func(b []byte) error {
+		writeMu.Lock()
+		defer writeMu.Unlock()
+		// Deliveries that arrived first go first.
+		if q := s.sink.take(); len(q) > 0 {
+			if _, err := conn.Write(q); err != nil {
+				return err
+			}
+		}
+		_, err := conn.Write(b)
+		return err
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() { // pub/sub messages and late replies of blocked commands
+		for {
+			select {
+			case <-done:
+				return
+			case <-s.sink.notify:
+				if write(nil) != nil {
+					return
+				}
+			}
+		}
+	}()
 	rr := resp.NewRequestReader(bufio.NewReaderSize(conn, 16<<10))
 	var req, out []byte
 	for {
 		args, err := rr.Read()
 		if err != nil {
 			if e, ok := err.(*resp.ErrRequest); ok {
-				conn.Write([]byte("-" + e.Msg + "\r\n"))
+				write([]byte("-" + e.Msg + "\r\n"))
 			}
 			return
 		}
@@ -59,24 +87,47 @@ func (db *DB) serve(conn net.Conn, s *Session) {
 			}
 			req = appendCommand(req, args)
 		}
-		db.mu.Lock()
-		if db.closed || s.closed {
+		closeAfter := false
+		for len(req) > 0 {
+			db.mu.Lock()
+			if db.closed || s.closed {
+				db.mu.Unlock()
+				return
+			}
+			h := db.h
+			h.req = append(h.req[:0], req...)
+			var flags uint32
+			var consumed int
+			out, flags, consumed, err = h.run(out[:0], s.id)
+			if err == nil && flags&flagBlocked != 0 {
+				db.armDeadline()
+			}
 			db.mu.Unlock()
-			return
-		}
-		h := db.h
-		h.req = append(h.req[:0], req...)
-		var closeAfter bool
-		out, closeAfter, err = h.run(out[:0], s.id)
-		db.mu.Unlock()
-		if err != nil {
-			return
+			if err != nil {
+				return
+			}
+			req = req[consumed:]
+			if flags&flagClose != 0 {
+				closeAfter = true
+				req = req[:0]
+			}
+			if err := write(out); err != nil {
+				return
+			}
+			if flags&flagBlocked != 0 {
+				// Redis runs nothing else for a blocked client: wait for
+				// the reply, then run the rest of the pipeline.
+				<-s.sink.unblocked
+				if err := write(nil); err != nil {
+					return
+				}
+			}
 		}
 		if perr != nil && !closeAfter {
-			out = append(out, "-"+perr.Msg+"\r\n"...)
+			write([]byte("-" + perr.Msg + "\r\n"))
 			closeAfter = true
 		}
-		if _, err := conn.Write(out); err != nil || closeAfter {
+		if closeAfter {
 			return
 		}
 	}

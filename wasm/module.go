@@ -37,13 +37,16 @@ var rt struct {
 
 // exports every folio.wasm must have, with their signatures.
 var wantExports = map[string][2][]api.ValueType{
-	"abi_version":   {nil, {i32}},
-	"control":       {nil, {i32}},
-	"reserve":       {{i32}, {i32}},
-	"open":          {{i32}, {i32}},
-	"session_open":  {nil, {i64}},
-	"session_close": {{i64}, {i32}},
-	"exec":          {{i64, i32}, {i32}},
+	"abi_version":    {nil, {i32}},
+	"control":        {nil, {i32}},
+	"reserve":        {{i32}, {i32}},
+	"open":           {{i32}, {i32}},
+	"session_open":   {nil, {i64}},
+	"session_close":  {{i64}, {i32}},
+	"exec":           {{i64, i32}, {i32}},
+	"deliveries":     {nil, {i32}},
+	"expire_blocked": {nil, {i32}},
+	"cancel_blocked": {{i64}, {i32}},
 }
 
 const (

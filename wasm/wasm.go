@@ -73,6 +73,8 @@ type instance struct {
 	lastErr string
 
 	exec, reserve, sessOpen, sessClose api.Function
+	deliveries, expire, cancel         api.Function
+	sinks                              map[int64]*sink
 	stack                              []uint64
 	ctl                                uint32
 	inPtr, inCap                       uint32
@@ -113,12 +115,12 @@ func Open(path string, opts ...Option) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	db.def = &Session{db: db, id: id}
+	db.def = &Session{db: db, id: id, sink: h.sinks[id]}
 	return db, nil
 }
 
 func start(cfg config, st store.Store) (*instance, error) {
-	h := &instance{st: st, now: cfg.now, seed: cfg.seed, stack: make([]uint64, 2)}
+	h := &instance{st: st, now: cfg.now, seed: cfg.seed, stack: make([]uint64, 2), sinks: map[int64]*sink{}}
 	h.ctx = context.WithValue(context.Background(), ctxKey{}, h)
 	r, cm, err := compile(h.ctx, cfg.binary, cfg.cacheDir)
 	if err != nil {
@@ -142,6 +144,9 @@ func start(cfg config, st store.Store) (*instance, error) {
 	h.reserve = mod.ExportedFunction("reserve")
 	h.sessOpen = mod.ExportedFunction("session_open")
 	h.sessClose = mod.ExportedFunction("session_close")
+	h.deliveries = mod.ExportedFunction("deliveries")
+	h.expire = mod.ExportedFunction("expire_blocked")
+	h.cancel = mod.ExportedFunction("cancel_blocked")
 	ctl, err := h.call1(mod.ExportedFunction("control"))
 	if err != nil {
 		mod.Close(h.ctx)
@@ -208,44 +213,57 @@ func (h *instance) sessionOpen() (int64, error) {
 	if int64(v) < 0 {
 		return 0, fmt.Errorf("wasm: session_open: code %d", int64(v))
 	}
+	h.sinks[int64(v)] = newSink()
 	return int64(v), nil
 }
 
 // run sends h.req (one or more commands) for session id and appends the
-// replies to dst.
-func (h *instance) run(dst []byte, id int64) ([]byte, bool, error) {
+// replies to dst. It returns the control block's flags and how many bytes
+// of the request ran (less than all of it after a blocked command).
+func (h *instance) run(dst []byte, id int64) ([]byte, uint32, int, error) {
 	n := uint32(len(h.req))
 	if n > h.inCap {
 		rc, err := h.call1(h.reserve, uint64(n))
 		if err != nil {
-			return dst, false, err
+			return dst, 0, 0, err
 		}
 		if api.DecodeI32(rc) != 0 {
-			return dst, false, fmt.Errorf("wasm: request of %d bytes refused", n)
+			return dst, 0, 0, fmt.Errorf("wasm: request of %d bytes refused", n)
 		}
 		h.readControl()
 	}
 	if !h.mem.Write(h.inPtr, h.req) {
-		return dst, false, errMemory
+		return dst, 0, 0, errMemory
 	}
 	h.stack[0], h.stack[1] = uint64(id), uint64(n)
 	if err := h.exec.CallWithStack(h.ctx, h.stack); err != nil {
-		return dst, false, err
+		return dst, 0, 0, err
 	}
 	rl := api.DecodeI32(h.stack[0])
 	if rl < 0 {
-		return dst, false, fmt.Errorf("wasm: exec: code %d", rl)
+		return dst, 0, 0, fmt.Errorf("wasm: exec: code %d", rl)
 	}
 	p, _ := h.mem.ReadUint32Le(h.ctl + 8)
 	flags, _ := h.mem.ReadUint32Le(h.ctl + 16)
+	consumed, _ := h.mem.ReadUint32Le(h.ctl + 20)
 	if rl > 0 {
 		out, ok := h.mem.Read(p, uint32(rl))
 		if !ok {
-			return dst, false, errMemory
+			return dst, 0, 0, errMemory
 		}
 		dst = append(dst, out...)
 	}
-	return dst, flags&1 != 0, nil
+	if flags&flagBlocked != 0 {
+		if k := h.sinks[id]; k != nil {
+			k.setBlocked()
+		}
+	}
+	if flags&flagDeliveries != 0 {
+		if err := h.dispatch(); err != nil {
+			return dst, 0, 0, err
+		}
+	}
+	return dst, flags, int(consumed), nil
 }
 
 // appendCommand appends args as a RESP array of bulk strings.
@@ -288,6 +306,7 @@ func (db *DB) Close() error {
 type Session struct {
 	db     *DB
 	id     int64
+	sink   *sink
 	closed bool
 }
 
@@ -302,7 +321,7 @@ func (db *DB) NewSession() (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Session{db: db, id: id}, nil
+	return &Session{db: db, id: id, sink: db.h.sinks[id]}, nil
 }
 
 // Close ends the session.
@@ -314,6 +333,7 @@ func (s *Session) Close() {
 	}
 	s.closed = true
 	s.db.h.call1(s.db.h.sessClose, uint64(s.id))
+	delete(s.db.h.sinks, s.id)
 }
 
 // Do runs a command on the default session and returns its reply as the
@@ -346,21 +366,32 @@ func (s *Session) Raw(ctx context.Context, args ...any) ([]byte, error) {
 	for i, a := range args {
 		bs[i] = native.ArgBytes(a)
 	}
-	return s.Exec(bs)
+	return s.exec(ctx, bs)
 }
 
 // Exec runs one command given as byte slices and returns its RESP reply.
-func (s *Session) Exec(args [][]byte) ([]byte, error) {
+// A blocking command waits for its reply.
+func (s *Session) Exec(args [][]byte) ([]byte, error) { return s.exec(context.Background(), args) }
+
+func (s *Session) exec(ctx context.Context, args [][]byte) ([]byte, error) {
 	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
 	if s.db.closed {
+		s.db.mu.Unlock()
 		return nil, ErrClosed
 	}
 	if s.closed {
+		s.db.mu.Unlock()
 		return nil, errors.New("wasm: session is closed")
 	}
 	h := s.db.h
 	h.req = appendCommand(h.req[:0], args)
-	out, _, err := h.run(nil, s.id)
+	out, flags, _, err := h.run(nil, s.id)
+	if err == nil && flags&flagBlocked != 0 {
+		s.db.armDeadline()
+	}
+	s.db.mu.Unlock()
+	if err == nil && flags&flagBlocked != 0 {
+		return s.waitBlocked(ctx)
+	}
 	return out, err
 }

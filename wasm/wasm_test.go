@@ -3,6 +3,7 @@ package wasm_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -220,8 +221,13 @@ func fakeModule(version byte) []byte {
 		{"session_open", 2, []byte{0x42, 1}},
 		{"session_close", 3, []byte{0x41, 0}},
 		{"exec", 4, []byte{0x41, 0}},
+		{"deliveries", 0, []byte{0x41, 0}},
+		{"expire_blocked", 0, []byte{0x41, 0}},
+		{"cancel_blocked", 3, []byte{0x41, 0}},
 	}
-	section := func(id byte, body []byte) []byte { return append([]byte{id, byte(len(body))}, body...) }
+	section := func(id byte, body []byte) []byte {
+		return append(binary.AppendUvarint([]byte{id}, uint64(len(body))), body...) // LEB128
+	}
 	var ts []byte
 	ts = append(ts, byte(len(types)))
 	for _, t := range types {
@@ -258,4 +264,93 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	os.Exit(m.Run())
+}
+
+// TestNoDiffScans fills both targets with enough keys and elements that
+// scans cross several store_scan batches (forward and reverse), then wants
+// identical replies.
+func TestNoDiffScans(t *testing.T) {
+	clock := func() time.Time { return time.UnixMilli(1_700_000_000_000) }
+	n, err := native.Open(":memory:", native.WithSeed(3), native.WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	w, err := wasm.Open(":memory:", wasm.WithSeed(3), wasm.WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ns := n.NewSession()
+	ws, _ := w.NewSession()
+	var cmds [][]string
+	pad := strings.Repeat("x", 40)
+	for i := 0; i < 600; i++ {
+		cmds = append(cmds, []string{"SET", fmt.Sprintf("key:%04d:%s", i, pad), pad})
+		cmds = append(cmds, []string{"HSET", "h", fmt.Sprintf("f%04d%s", i, pad), pad})
+		cmds = append(cmds, []string{"SADD", "s", fmt.Sprintf("m%04d%s", i, pad)})
+		cmds = append(cmds, []string{"ZADD", "z", fmt.Sprint(i % 37), fmt.Sprintf("m%04d%s", i, pad)})
+		cmds = append(cmds, []string{"RPUSH", "l", fmt.Sprintf("e%04d%s", i, pad)})
+	}
+	// A page bigger than the first scan batch.
+	cmds = append(cmds, []string{"HSET", "h", "big", strings.Repeat("b", 10_000)})
+	cmds = append(cmds,
+		[]string{"KEYS", "*"}, []string{"KEYS", "key:01*"}, []string{"DBSIZE"}, []string{"SCAN", "0", "COUNT", "1000"},
+		[]string{"HGETALL", "h"}, []string{"HKEYS", "h"}, []string{"HLEN", "h"},
+		[]string{"SMEMBERS", "s"}, []string{"SCARD", "s"},
+		[]string{"ZRANGE", "z", "0", "-1", "WITHSCORES"}, []string{"ZREVRANGE", "z", "0", "-1"},
+		[]string{"ZRANGEBYSCORE", "z", "5", "9"}, []string{"ZREVRANGEBYSCORE", "z", "30", "20"},
+		[]string{"LRANGE", "l", "0", "-1"}, []string{"LRANGE", "l", "-50", "-1"},
+		[]string{"DEL", "h", "s"}, []string{"FLUSHDB"}, []string{"KEYS", "*"},
+	)
+	for _, cmd := range cmds {
+		args := make([]any, len(cmd))
+		for i, a := range cmd {
+			args[i] = a
+		}
+		nr, err1 := ns.Raw(ctx, args...)
+		wr, err2 := ws.Raw(ctx, args...)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%.60q: %v %v", cmd, err1, err2)
+		}
+		if !bytes.Equal(nr, wr) {
+			t.Fatalf("%.60q\nnative: %.300q\nwasm:   %.300q", cmd, nr, wr)
+		}
+	}
+}
+
+// TestSQLiteFile runs the module over the host's SQLite store: what one
+// instance wrote, the next one reads, and native opens the same file.
+func TestSQLiteFile(t *testing.T) {
+	if native.OpenStore == nil {
+		t.Skip("no file store linked into hosts/native")
+	}
+	path := t.TempDir() + "/folio.db"
+	db, err := wasm.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Do(ctx, "SET", "k", "from wasm"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Do(ctx, "HSET", "h", "f", "v"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = wasm.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := db.Do(ctx, "GET", "k"); err != nil || v != "from wasm" {
+		t.Fatalf("GET after reopen: %v %v", v, err)
+	}
+	db.Close()
+	n, err := native.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if v, err := n.Do(ctx, "HGET", "h", "f"); err != nil || v != "v" {
+		t.Fatalf("native HGET of the wasm-written file: %v %v", v, err)
+	}
 }

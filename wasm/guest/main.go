@@ -32,17 +32,21 @@ func randomSeed() int64
 
 // Offsets in the control block, little-endian uint32 each.
 const (
-	ctlInPtr  = 0
-	ctlInCap  = 4
-	ctlOutPtr = 8
-	ctlOutLen = 12
-	ctlFlags  = 16
-	ctlSize   = 32
+	ctlInPtr    = 0
+	ctlInCap    = 4
+	ctlOutPtr   = 8
+	ctlOutLen   = 12
+	ctlFlags    = 16
+	ctlConsumed = 20 // u32: request bytes run (less than n after a block)
+	ctlDeadline = 24 // i64: a blocked command's deadline, Unix ms, 0 = none
+	ctlSize     = 32
 )
 
 // Bits of the control block's flags word after exec.
 const (
-	flagClose = 1 << 0 // the session asked to be closed (QUIT)
+	flagClose      = 1 << 0 // the session asked to be closed (QUIT)
+	flagBlocked    = 1 << 1 // the last command parked the session
+	flagDeliveries = 1 << 2 // deliveries are pending: call deliveries
 )
 
 // Results of exec, open and session calls.
@@ -67,6 +71,7 @@ var (
 	eng      *core.Engine
 	sessions = map[int64]*core.Session{}
 	args     [][]byte
+	pending  []core.Delivery
 )
 
 func main() {}
@@ -146,7 +151,16 @@ func sessionClose(id int64) int32 {
 		return errNoSession
 	}
 	delete(sessions, id)
+	eng.CancelBlocked(s)
 	eng.CloseSession(s)
+	takeDeliveries()
+	kept := pending[:0]
+	for _, d := range pending {
+		if d.Session != s {
+			kept = append(kept, d)
+		}
+	}
+	pending = kept
 	return 0
 }
 
@@ -174,6 +188,8 @@ func exec(id int64, n int32) int32 {
 	// argument never sees the next request.
 	req := append(make([]byte, 0, n), in[:n]...)
 	var flags uint32
+	var deadline int64
+	total := len(req)
 	for len(req) > 0 {
 		var msg string
 		args, req, msg = parse(args[:0], req)
@@ -185,13 +201,26 @@ func exec(id int64, n int32) int32 {
 		if len(args) == 0 {
 			continue
 		}
-		if eng.Exec(s, args, &w).Close {
+		o := eng.Exec(s, args, &w)
+		if o.Close {
 			flags |= flagClose
+			break
+		}
+		if o.Blocked != nil {
+			flags |= flagBlocked
+			if !o.Blocked.Deadline.IsZero() {
+				deadline = o.Blocked.Deadline.UnixMilli()
+			}
 			break
 		}
 	}
 	clear(args)
+	if takeDeliveries() {
+		flags |= flagDeliveries
+	}
 	binary.LittleEndian.PutUint32(ctl[ctlFlags:], flags)
+	binary.LittleEndian.PutUint32(ctl[ctlConsumed:], uint32(total-len(req)))
+	binary.LittleEndian.PutUint64(ctl[ctlDeadline:], uint64(deadline))
 	publish()
 	maybeCollect()
 	return int32(len(w.B))
@@ -237,4 +266,59 @@ func first(b []byte) string {
 		return "?"
 	}
 	return string(b[:1])
+}
+
+// takeDeliveries moves the engine's deliveries to the pending queue and
+// reports whether any are pending.
+func takeDeliveries() bool {
+	pending = append(pending, eng.TakeDeliveries()...)
+	return len(pending) > 0
+}
+
+// deliveries writes the pending deliveries to the output buffer as
+// records (session i64, length u32, RESP bytes) and returns their length.
+//
+//go:wasmexport deliveries
+func deliveries() int32 {
+	if eng == nil {
+		return errNoEngine
+	}
+	takeDeliveries()
+	w.B = w.B[:0]
+	for _, d := range pending {
+		w.B = binary.LittleEndian.AppendUint64(w.B, uint64(d.Session.ID))
+		w.B = binary.LittleEndian.AppendUint32(w.B, uint32(len(d.Data)))
+		w.B = append(w.B, d.Data...)
+	}
+	clear(pending)
+	pending = pending[:0]
+	publish()
+	return int32(len(w.B))
+}
+
+// expire_blocked answers the timeout reply of every blocked command whose
+// deadline passed; it returns the number of pending deliveries.
+//
+//go:wasmexport expire_blocked
+func expireBlocked() int32 {
+	if eng == nil {
+		return errNoEngine
+	}
+	eng.ExpireBlocked()
+	takeDeliveries()
+	return int32(len(pending))
+}
+
+// cancel_blocked unparks the session's blocked command without a reply
+// (its client went away); it returns the number of pending deliveries.
+//
+//go:wasmexport cancel_blocked
+func cancelBlocked(id int64) int32 {
+	s := sessions[id]
+	if s == nil {
+		return errNoSession
+	}
+	eng.CancelBlocked(s)
+	takeDeliveries()
+	return int32(len(pending))
 }
