@@ -3,6 +3,7 @@ package wasm
 import (
 	"context"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,6 +48,22 @@ func TestTimings(t *testing.T) {
 		h.mod.Close(ctx)
 	}
 	inst := time.Since(t0) / n
+	// The ABI's own cost: an exec with an empty request (median).
+	h, err := start(cfg, memstore.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.mod.Close(ctx)
+	id, _ := h.sessionOpen()
+	h.req = h.req[:0]
+	ds := make([]time.Duration, 20000)
+	for i := range ds {
+		t1 := time.Now()
+		h.run(nil, id)
+		ds[i] = time.Since(t1)
+	}
+	slices.Sort(ds)
+	t.Logf("empty exec round trip (median) %v", ds[len(ds)/2])
 	t.Logf("folio.wasm %d bytes; cold compile %v, cached compile %v, instantiate+open %v",
 		len(Binary), cold.Round(time.Millisecond), cached.Round(time.Millisecond), inst.Round(time.Microsecond))
 }
