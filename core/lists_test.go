@@ -6,12 +6,6 @@ import (
 	"testing"
 )
 
-// TestListsTranscript plays conformance/testdata/lists.txt against a real
-// redis-server and the engine.
-func TestListsTranscript(t *testing.T) {
-	diffTranscript(t, "lists.txt")
-}
-
 // TestListsModel runs random list operations against the engine and a
 // slice model; it exercises the shifting paths of LINSERT and LREM from
 // both ends and pushes at both ends past sequence number zero.
@@ -133,8 +127,3 @@ func TestListsModel(t *testing.T) {
 	}
 }
 
-// TestSortTranscript plays conformance/testdata/sort.txt against a real
-// redis-server and the engine.
-func TestSortTranscript(t *testing.T) {
-	diffTranscript(t, "sort.txt")
-}
