@@ -4,6 +4,9 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+	"time"
+
+	"github.com/foliodb/folio/core/resp"
 )
 
 // TestListsTranscript plays conformance/testdata/lists.txt against a real
@@ -137,4 +140,68 @@ func TestListsModel(t *testing.T) {
 // redis-server and the engine.
 func TestSortTranscript(t *testing.T) {
 	diffTranscript(t, "sort.txt")
+}
+
+// TestListsBlocking parks blocking list commands on empty keys and serves
+// them with pushes from another session, in the order they blocked.
+func TestListsBlocking(t *testing.T) {
+	e, a := testEngine(t)
+	b, p := e.NewSession(), e.NewSession()
+	do := func(s *Session, args ...string) (string, bool) {
+		var w resp.Writer
+		bs := make([][]byte, len(args))
+		for i, x := range args {
+			bs[i] = []byte(x)
+		}
+		out := e.Exec(s, bs, &w)
+		return string(w.B), out.Blocked != nil
+	}
+	deliveries := func() map[*Session]string {
+		m := map[*Session]string{}
+		for _, d := range e.TakeDeliveries() {
+			m[d.Session] += string(d.Data)
+		}
+		return m
+	}
+	if got, blocked := do(a, "BLPOP", "l1", "l2", "0"); got != "" || !blocked {
+		t.Fatalf("BLPOP on empty lists: %q blocked=%v", got, blocked)
+	}
+	if got, blocked := do(b, "BLMOVE", "l2", "dst", "RIGHT", "LEFT", "0"); got != "" || !blocked {
+		t.Fatalf("BLMOVE on an empty list: %q blocked=%v", got, blocked)
+	}
+	// One element for two waiters on l2: the first to block gets it.
+	if got, _ := do(p, "RPUSH", "l2", "x"); got != ":1\r\n" {
+		t.Fatalf("RPUSH: %q", got)
+	}
+	d := deliveries()
+	if d[a] != "*2\r\n$2\r\nl2\r\n$1\r\nx\r\n" || d[b] != "" {
+		t.Fatalf("after the first push: %v", d)
+	}
+	do(p, "RPUSH", "l2", "y")
+	if d := deliveries(); d[b] != "$1\r\ny\r\n" {
+		t.Fatalf("BLMOVE served: %v", d)
+	}
+	if got, _ := do(p, "LRANGE", "dst", "0", "-1"); got != "*1\r\n$1\r\ny\r\n" {
+		t.Fatalf("dst: %q", got)
+	}
+	if got, _ := do(p, "GET", "l2"); got != "$-1\r\n" {
+		t.Fatalf("l2 not deleted after the served pops: %q", got)
+	}
+	// BLMPOP with a count.
+	if _, blocked := do(a, "BLMPOP", "0", "2", "m1", "m2", "RIGHT", "COUNT", "2"); !blocked {
+		t.Fatal("BLMPOP did not block")
+	}
+	do(p, "RPUSH", "m2", "a", "b", "c")
+	if d := deliveries(); d[a] != "*2\r\n$2\r\nm2\r\n*2\r\n$1\r\nc\r\n$1\r\nb\r\n" {
+		t.Fatalf("BLMPOP served: %v", d)
+	}
+	// A timeout passes: the timeout reply is a null array.
+	if _, blocked := do(b, "BRPOP", "nope", "0.5"); !blocked {
+		t.Fatal("BRPOP did not block")
+	}
+	e.now = func() time.Time { return time.Unix(1700000001, 0) }
+	e.ExpireBlocked()
+	if d := deliveries(); d[b] != "*-1\r\n" {
+		t.Fatalf("BRPOP timed out: %v", d)
+	}
 }
