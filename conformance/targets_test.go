@@ -62,7 +62,21 @@ func openCore(t testing.TB) (conn, string) {
 
 func (c *coreConn) Do(args [][]byte) ([]byte, error) {
 	c.w.B = c.w.B[:0]
-	c.e.Exec(c.s, args, &c.w)
+	o := c.e.Exec(c.s, args, &c.w)
+	if o.Blocked != nil {
+		// Nothing else writes on this connection's database: wait for the
+		// deadline, then the engine answers the timeout reply.
+		if o.Blocked.Deadline.IsZero() {
+			return nil, errors.New("blocked forever with no other client")
+		}
+		time.Sleep(time.Until(o.Blocked.Deadline) + time.Millisecond)
+		c.e.ExpireBlocked()
+		for _, d := range c.e.TakeDeliveries() {
+			if d.Session == c.s {
+				c.w.B = append(c.w.B, d.Data...)
+			}
+		}
+	}
 	return append([]byte(nil), c.w.B...), nil
 }
 

@@ -466,7 +466,7 @@ func cmdHrandfield(c *Ctx) error {
 	} else if len(c.Args) == 4 {
 		withValues = true
 		if n < -(1<<63-1)/2 || n > (1<<63-1)/2 {
-			c.W.Error(msgOutOfRange)
+			c.W.Error(msgCountOutOfRange)
 			return nil
 		}
 	}
@@ -486,7 +486,7 @@ func cmdHrandfield(c *Ctx) error {
 		n = r.Count
 	}
 	if n > maxRandomReply {
-		c.W.Error(msgOutOfRange)
+		c.W.Error(msgCountOutOfRange)
 		return nil
 	}
 	subs, err := c.randomSubs(r.ID, r.Count, int(n), distinct)

@@ -74,6 +74,9 @@ func (s *Session) subsOf(k subKind) map[string]struct{} {
 	return s.subs.names[k]
 }
 
+// Subscribed reports whether the session has any subscription.
+func (s *Session) Subscribed() bool { return s.subscribed() }
+
 func (s *Session) subscribed() bool {
 	return s.subs != nil && (len(s.subs.names[0])+len(s.subs.names[1])+len(s.subs.names[2])) > 0
 }
@@ -312,7 +315,7 @@ func cmdPubsubNumsub(c *Ctx) error {
 	if c.Cmd.Name == "pubsub|shardnumsub" {
 		k = subShard
 	}
-	c.W.Map(len(c.Args) - 2)
+	c.W.Array(2 * (len(c.Args) - 2))
 	for _, ch := range c.Args[2:] {
 		c.W.Bulk(ch)
 		var n int

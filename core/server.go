@@ -1189,7 +1189,7 @@ func (e *Engine) infoSection(c *Ctx, s string) (string, error) {
 		add("connected_clients", len(e.sessions))
 		add("cluster_connections", 0)
 		add("maxclients", e.config["maxclients"])
-		add("blocked_clients", 0)
+		add("blocked_clients", e.BlockedClients())
 		add("tracking_clients", 0)
 	case "memory":
 		b.WriteString("# Memory\r\n")

@@ -327,7 +327,7 @@ func cmdSrandmember(c *Ctx) error {
 		n = r.Count
 	}
 	if n > maxRandomReply {
-		c.W.Error(msgOutOfRange)
+		c.W.Error(msgCountOutOfRange)
 		return nil
 	}
 	subs, err := c.randomSubs(r.ID, r.Count, int(n), distinct)

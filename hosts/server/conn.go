@@ -55,11 +55,17 @@ type conn struct {
 
 	// MONITOR: once on, every byte for this client goes through monBuf and
 	// a writer goroutine, so other connections' feeds never block on it.
+	// A client that subscribes or blocks switches to the same asynchronous
+	// output (async), since other connections' commands produce its output.
 	monOn   bool // guarded by srv.mu
-	monMu   sync.Mutex
-	monBuf  []byte
-	monWake chan struct{}
-	omem    atomic.Int64
+	async   bool // guarded by srv.mu
+	waiting bool // blocked and reading only to notice a hang-up; srv.mu
+
+	readWhileBlocked bool // waitUnblocked read bytes that await parsing
+	monMu            sync.Mutex
+	monBuf           []byte
+	monWake          chan struct{}
+	omem             atomic.Int64
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -101,7 +107,8 @@ func (c *conn) serve() {
 				if len(c.ends) > 0 && c.runBatch() {
 					return
 				}
-				if retry {
+				if retry || c.readWhileBlocked {
+					c.readWhileBlocked = false
 					continue
 				}
 				if perr != "" {
@@ -146,6 +153,12 @@ func (c *conn) cleanup() {
 	if c.monOn {
 		c.monOn = false
 		s.monitors.Add(-1)
+		if !c.async {
+			close(c.monWake)
+		}
+	}
+	if c.async {
+		c.async = false
 		close(c.monWake)
 	}
 	s.eng.CloseSession(c.sess)
@@ -347,9 +360,23 @@ func (c *conn) runBatch() (closeConn bool) {
 				s.feedMonitors(c, args, now)
 			}
 			o := s.eng.Exec(c.sess, args, &c.out)
-			if c.monOn {
+			if !c.async && (o.Blocked != nil || c.sess.Subscribed()) {
+				c.startAsync()
+			}
+			if c.monOn || c.async {
 				c.queue(c.out.B)
 				c.out.B = c.out.B[:0]
+			}
+			s.dispatch()
+			if o.Blocked != nil {
+				if !o.Blocked.Deadline.IsZero() {
+					time.AfterFunc(time.Until(o.Blocked.Deadline), s.expireBlocked)
+				}
+				s.mu.Unlock()
+				if !c.waitUnblocked() {
+					return true
+				}
+				s.mu.Lock()
 			}
 			if o.Close || c.killed.Load() {
 				closeConn = true
@@ -409,14 +436,14 @@ func (c *conn) SetMonitor(on bool) {
 	c.monOn = on
 	if on {
 		s.monitors.Add(1)
-		c.monWake = make(chan struct{}, 1)
-		s.connMu.Lock()
-		s.wg.Add(1)
-		s.connMu.Unlock()
-		go c.monitorWriter(c.monWake)
+		if !c.async {
+			c.startWriter()
+		}
 	} else {
 		s.monitors.Add(-1)
-		close(c.monWake)
+		if !c.async {
+			close(c.monWake)
+		}
 	}
 }
 

@@ -328,26 +328,18 @@ func (s *Server) cron() {
 		case now := <-t.C:
 			s.mu.Lock()
 			activeExpire(s.eng)
+			s.eng.ExpireBlocked()
+			s.dispatch()
 			s.ops.sample(now, s.eng.Stats.Commands)
 			s.mu.Unlock()
 		}
 	}
 }
 
-// activeExpire calls the engine's active-expiry step, whichever shape it
-// has in this build.
-func activeExpire(e any) {
+// activeExpire runs the engine's active-expiry step.
+func activeExpire(e *core.Engine) {
 	const budget = 20
-	switch ae := e.(type) {
-	case interface{ ActiveExpire(int) int }:
-		ae.ActiveExpire(budget)
-	case interface{ ActiveExpire(int) (int, error) }:
-		ae.ActiveExpire(budget)
-	case interface{ ActiveExpire(int) }:
-		ae.ActiveExpire(budget)
-	case interface{ ActiveExpire(int) error }:
-		ae.ActiveExpire(budget)
-	}
+	e.ActiveExpire(budget)
 }
 
 // opsSampler computes instantaneous_ops_per_sec as Redis does: the mean
