@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/foliodb/folio/core/resp"
+	"github.com/foliodb/folio/core/store"
+	"github.com/foliodb/folio/core/store/memstore"
 )
 
 // List operations at the ends and by index must cost about the same on a
@@ -25,7 +27,7 @@ func BenchmarkListScale(b *testing.B) {
 		})
 	}
 	for _, size := range []int{10, 1_000_000} {
-		e, s := scaleEngine(b)
+		e, s := scaleEngine(b, func(*testing.B) store.Store { return memstore.New() })
 		fill(b, e, s, "RPUSH", "l", "e", size, false)
 		key, mid := []byte("l"), []byte(strconv.Itoa(size/2))
 		bench(b, fmt.Sprintf("RPUSH+LPOP/%d", size), func(b *testing.B) {
