@@ -23,7 +23,7 @@ import (
 type Config struct {
 	Port                   int
 	Bind                   string
-	DB                     string // ":memory:" or a file path (the SQLite store)
+	DB                     string // ":memory:" or a file path (the SQLite store); default folio.db
 	Durability             string // the SQLite store's synchronous mode: normal or full
 	RequirePass            string
 	MaxClients             int
@@ -47,12 +47,18 @@ type Config struct {
 	Log io.Writer
 }
 
-// DefaultConfig returns redis-server's defaults (for what Folio has).
+// DefaultConfig returns redis-server's defaults (for what Folio has). The
+// database is folio.db in the working directory when the SQLite store is
+// linked (it is, through hosts/native), as redis-server keeps dump.rdb.
 func DefaultConfig() Config {
+	db := ":memory:"
+	if native.OpenStore != nil {
+		db = "folio.db"
+	}
 	return Config{
 		Port:                   6379,
 		Bind:                   "127.0.0.1",
-		DB:                     "folio.db",
+		DB:                     db,
 		Durability:             "normal",
 		MaxClients:             10000,
 		Databases:              16,

@@ -73,6 +73,9 @@ func TestBinaryConfigFileAndSIGTERM(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("folio-server did not stop on SIGTERM")
 	}
+	if _, err := os.Stat(filepath.Join(dir, "folio.db")); err != nil {
+		t.Errorf("no default database file: %v", err)
+	}
 	if !strings.Contains(logs.String(), "ready to exit") {
 		t.Fatalf("log:\n%s", logs.String())
 	}
