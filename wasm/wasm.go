@@ -39,8 +39,8 @@ func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
 func WithDurability(mode string) Option { return func(c *config) { c.durability = mode } }
 
 // WithCompilationCache keeps compiled code in dir across processes (cold
-// compile about a second, cached tens of milliseconds). The process
-// compiles once; the option counts on the first Open of the process.
+// compile about a second, cached tens of milliseconds). Within a process
+// the module is compiled once per directory.
 func WithCompilationCache(dir string) Option { return func(c *config) { c.cacheDir = dir } }
 
 // WithModule runs another build of folio.wasm instead of the embedded one.

@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -352,5 +354,27 @@ func TestSQLiteFile(t *testing.T) {
 	defer n.Close()
 	if v, err := n.Do(ctx, "HGET", "h", "f"); err != nil || v != "v" {
 		t.Fatalf("native HGET of the wasm-written file: %v %v", v, err)
+	}
+}
+
+func TestCompilationCache(t *testing.T) {
+	dir := t.TempDir()
+	db, err := wasm.Open(":memory:", wasm.WithCompilationCache(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, err := db.Do(ctx, "PING"); err != nil || v != "PONG" {
+		t.Fatalf("PING: %v %v", v, err)
+	}
+	var files int
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files++
+		}
+		return nil
+	})
+	if files == 0 {
+		t.Fatal("nothing written to the compilation cache directory")
 	}
 }
