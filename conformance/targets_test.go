@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,24 +61,26 @@ func openCore(t testing.TB) (conn, string) {
 	return &coreConn{e: e, s: e.NewSession()}, ""
 }
 
+// Do runs one command. A command that blocks is handled as a host does:
+// nothing else writes in a transcript, so the wait ends at its deadline,
+// when ExpireBlocked answers the timeout reply as a delivery.
 func (c *coreConn) Do(args [][]byte) ([]byte, error) {
 	c.w.B = c.w.B[:0]
 	o := c.e.Exec(c.s, args, &c.w)
+	out := append([]byte(nil), c.w.B...)
 	if o.Blocked != nil {
-		// Nothing else writes on this connection's database: wait for the
-		// deadline, then the engine answers the timeout reply.
 		if o.Blocked.Deadline.IsZero() {
-			return nil, errors.New("blocked forever with no other client")
+			return out, fmt.Errorf("%s blocks forever on a single connection", args[0])
 		}
 		time.Sleep(time.Until(o.Blocked.Deadline) + time.Millisecond)
 		c.e.ExpireBlocked()
-		for _, d := range c.e.TakeDeliveries() {
-			if d.Session == c.s {
-				c.w.B = append(c.w.B, d.Data...)
-			}
+	}
+	for _, d := range c.e.TakeDeliveries() {
+		if d.Session == c.s {
+			out = append(out, d.Data...)
 		}
 	}
-	return append([]byte(nil), c.w.B...), nil
+	return out, nil
 }
 
 func (c *coreConn) Close() error { c.e.CloseSession(c.s); return c.e.Store().Close() }

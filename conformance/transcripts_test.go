@@ -43,6 +43,10 @@ func loadCorpus(t testing.TB) []corpus {
 func play(t *testing.T, who string, c conn, f corpus) {
 	t.Helper()
 	for _, st := range f.steps {
+		if st.Want == "" && st.Mode != transcript.NoReply {
+			t.Errorf("%s:%d: %s: no reply recorded: run go run ./conformance/cmd/record %s", f.path, st.Line, st.Text, f.path)
+			return
+		}
 		got, err := c.Do(st.Args())
 		if err != nil {
 			t.Errorf("%s:%d: %s\n%s: %v", f.path, st.Line, st.Text, who, err)

@@ -66,19 +66,32 @@ func (e *Engine) writeDBMap(tx store.Tx, alloc int) ([]uint32, error) {
 }
 
 // dbChanged is called for each logical database that FLUSHDB, FLUSHALL or
-// SWAPDB replaced wholesale. WATCH invalidates its sessions' watches on
-// those databases here.
+// SWAPDB replaced wholesale: the hook for state kept per logical database
+// outside the store. WATCH needs nothing here: a watch compares its key's
+// record stamp, looked up through the database map at EXEC, so a watched
+// key that a flush removed or a swap replaced reads as changed, and one
+// absent before and after does not, as in Redis.
 func (e *Engine) dbChanged(db int) {}
 
-// cmdDBSize returns the number of keys in the database.
+// keyCounts counts the live keys of physical database db and those with
+// an expiry (for DBSIZE and INFO keyspace). It visits every record: the
+// layout keeps no counter, so that no write path has to maintain one.
+func (c *Ctx) keyCounts(db uint32) (keys, expires int64, err error) {
+	err = c.scanKeys(db, nil, func(_ []byte, r Record) bool {
+		keys++
+		if r.ExpireAt != 0 {
+			expires++
+		}
+		return true
+	})
+	return keys, expires, err
+}
+
+// cmdDBSize returns the number of keys in the database. It is O(keys).
 // DBSIZE
 // https://redis.io/commands/dbsize
 func cmdDBSize(c *Ctx) error {
-	var n int64
-	err := c.scanKeys(c.db(), nil, func([]byte, Record) bool {
-		n++
-		return true
-	})
+	n, _, err := c.keyCounts(c.db())
 	if err != nil {
 		return err
 	}

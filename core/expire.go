@@ -207,7 +207,11 @@ func (e *Engine) ActiveExpire(budget int) (expired int, err error) {
 	if budget <= 0 {
 		return 0, nil
 	}
-	c := &Ctx{E: e, writable: true, Now: e.now().UnixMilli()}
+	now := e.now().UnixMilli()
+	if due, err := e.housekeepingDue(now); err != nil || !due {
+		return 0, err
+	}
+	c := &Ctx{E: e, writable: true, Now: now}
 	defer func() {
 		if c.tx == nil {
 			return
@@ -229,6 +233,39 @@ func (e *Engine) ActiveExpire(budget int) (expired int, err error) {
 		return expired, err
 	}
 	return expired, c.reclaimDroppedDBs(budget)
+}
+
+// housekeepingDue reports, from a read-only transaction, whether
+// ActiveExpire has anything to do, so an idle engine never takes the
+// store's write lock (which a SQLite file shares between processes).
+func (e *Engine) housekeepingDue(now int64) (bool, error) {
+	c := &Ctx{E: e, Now: now}
+	tx, err := c.Tx()
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	nonEmpty := func(start, end []byte) (bool, error) {
+		found := false
+		err := tx.Scan(start, end, false, func([]byte, []byte) bool {
+			found = true
+			return false
+		})
+		return found, err
+	}
+	for _, p := range [][]byte{{prefixGarbage}, metaKey("dropdb")} {
+		if found, err := nonEmpty(p, prefixEnd(p)); err != nil || found {
+			return found, err
+		}
+	}
+	for _, db := range e.dbmap {
+		p := appendDB([]byte{prefixExpire}, db)
+		end := binary.BigEndian.AppendUint64(cloneBytes(p), uint64(now+1))
+		if found, err := nonEmpty(p, end); err != nil || found {
+			return found, err
+		}
+	}
+	return false, nil
 }
 
 // expireDue deletes up to budget keys due by now, in every live database.

@@ -344,63 +344,28 @@ func (c *Ctx) copyElements(src, dst uint64) error {
 }
 
 // cmdRandomKey returns a random key of the database, or null when it is
-// empty. The key is found by interpolating a random position between the
-// first and last keys, so the cost is O(log n), and the choice is only
-// roughly uniform.
+// empty.
 // RANDOMKEY
 // https://redis.io/commands/randomkey
 func cmdRandomKey(c *Ctx) error {
 	db := c.db()
-	tx, err := c.Tx()
-	if err != nil {
-		return err
-	}
-	p := appendDB([]byte{prefixKey}, db)
-	var first, last []byte
-	if err := tx.Scan(p, prefixEnd(p), false, func(k, _ []byte) bool {
-		first = cloneBytes(k[len(p):])
-		return false
-	}); err != nil {
-		return err
-	}
-	if first == nil {
-		c.W.Null()
-		return nil
-	}
-	if err := tx.Scan(p, prefixEnd(p), true, func(k, _ []byte) bool {
-		last = cloneBytes(k[len(p):])
-		return false
-	}); err != nil {
-		return err
-	}
-	// Interpolate on the 8 bytes after the common prefix of first and last.
-	n := 0
-	for n < len(first) && n < len(last) && first[n] == last[n] {
-		n++
-	}
-	word := func(b []byte) uint64 {
-		var w [8]byte
-		if n < len(b) {
-			copy(w[:], b[n:])
+	key, err := c.randomKey(db)
+	if err != nil || key == nil {
+		if err == nil {
+			c.W.Null()
 		}
-		return binary.BigEndian.Uint64(w[:])
-	}
-	lo, hi := word(first), word(last)
-	pick := lo
-	if hi > lo {
-		pick = lo + c.E.rng.Uint64N(hi-lo+1)
-	}
-	from := binary.BigEndian.AppendUint64(cloneBytes(first[:n]), pick)
-	from = bytes.TrimRight(from, "\x00")
-	var found []byte
-	take := func(key []byte, _ Record) bool {
-		found = cloneBytes(key)
-		return false
-	}
-	if err := c.scanKeys(db, from, take); err != nil {
 		return err
 	}
-	if found == nil { // only expired keys after the pick: wrap around
+	// An expired pick gives way to the next live key, wrapping around.
+	var found []byte
+	take := func(k []byte, _ Record) bool {
+		found = cloneBytes(k)
+		return false
+	}
+	if err := c.scanKeys(db, key, take); err != nil {
+		return err
+	}
+	if found == nil {
 		if err := c.scanKeys(db, nil, take); err != nil {
 			return err
 		}
@@ -411,6 +376,104 @@ func cmdRandomKey(c *Ctx) error {
 	}
 	c.W.Bulk(found)
 	return nil
+}
+
+// randomKeyExact is the size of a key range RANDOMKEY samples exactly.
+const randomKeyExact = 128
+
+// randomKey picks a key of physical database db (expired or not) by a
+// random descent of the key trie: at each branching point it chooses one
+// of the next bytes between the lowest and the highest present, until the
+// range left holds at most randomKeyExact keys, which are sampled
+// uniformly. A pick costs a few seeks per branching level rather than a
+// count of the keys: exact for small databases, close to uniform for keys
+// of one shape (user:1234), biased toward sparse branches otherwise.
+func (c *Ctx) randomKey(db uint32) ([]byte, error) {
+	tx, err := c.Tx()
+	if err != nil {
+		return nil, err
+	}
+	p := appendDB([]byte{prefixKey}, db)
+	dbEnd := prefixEnd(p)
+	seek := func(from []byte, reverse bool, end []byte) ([]byte, error) {
+		var out []byte
+		start := append(cloneBytes(p), from...)
+		if reverse {
+			start = p
+		}
+		err := tx.Scan(start, end, reverse, func(k, _ []byte) bool {
+			out = cloneBytes(k[len(p):])
+			return false
+		})
+		return out, err
+	}
+	var prefix []byte
+	for depth := 0; depth < 256; depth++ {
+		end := dbEnd
+		if len(prefix) > 0 {
+			end = prefixEnd(append(cloneBytes(p), prefix...))
+		}
+		// A small range is sampled exactly.
+		from := append(cloneBytes(p), prefix...)
+		var first []byte
+		n := 0
+		if err := tx.Scan(from, end, false, func(k, _ []byte) bool {
+			if n == 0 {
+				first = cloneBytes(k[len(p):])
+			}
+			n++
+			return n <= randomKeyExact
+		}); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, nil
+		}
+		if n <= randomKeyExact {
+			var out []byte
+			i := c.E.rng.IntN(n)
+			err := tx.Scan(from, end, false, func(k, _ []byte) bool {
+				if i == 0 {
+					out = cloneBytes(k[len(p):])
+					return false
+				}
+				i--
+				return true
+			})
+			return out, err
+		}
+		last, err := seek(nil, true, end)
+		if err != nil {
+			return nil, err
+		}
+		n = len(prefix)
+		for n < len(first) && n < len(last) && first[n] == last[n] {
+			n++
+		}
+		prefix = first[:n]
+		self := len(first) == n // the prefix is itself a key
+		lo, hi := 0, int(last[n])
+		if !self {
+			lo = int(first[n])
+		}
+		options := hi - lo + 1
+		if self {
+			options++
+		}
+		pick := c.E.rng.IntN(options)
+		if self {
+			if pick == 0 {
+				return first, nil
+			}
+			pick--
+		}
+		next, err := seek(append(cloneBytes(prefix), byte(lo+pick)), false, end)
+		if err != nil || next == nil {
+			return next, err
+		}
+		prefix = next[:n+1]
+	}
+	return seek(prefix, false, dbEnd)
 }
 
 // globLiteralPrefix returns the bytes every match of glob pattern p starts
@@ -590,10 +653,19 @@ func cmdScan(c *Ctx) error {
 		return nil
 	}
 	from := c.E.decodeCursor(cur)
+	// Only keys sharing the pattern's literal prefix can match: the scan
+	// starts there and ends past them.
+	prefix := globLiteralPrefix(o.match)
+	if bytes.Compare(from, prefix) < 0 {
+		from = prefix
+	}
 	var keys [][]byte
 	var next []byte
 	visited := int64(0)
 	err := c.scanKeys(c.db(), from, func(key []byte, r Record) bool {
+		if !bytes.HasPrefix(key, prefix) {
+			return false
+		}
 		if visited == o.count {
 			next = cloneBytes(key)
 			return false

@@ -12,13 +12,13 @@ import (
 	"github.com/foliodb/folio/core/store/memstore"
 )
 
-func TestKeysAgainstRedis(t *testing.T) { diffTranscript(t, "keys.txt") }
+func TestKeysTranscript(t *testing.T) { playPending(t, "keys.txt") }
 
 // TestGlobAgainstRedis compares KEYS with random patterns over random keys
 // drawn from glob's special characters against redis-server, so globMatch
 // is Redis's stringmatchlen, corner cases included.
 func TestGlobAgainstRedis(t *testing.T) {
-	rc := startRedis(t)
+	rc := startLiveRedis(t)
 	e, s := testEngine(t)
 	rng := rand.New(rand.NewPCG(7, 7))
 	const alphabet = `ab*?[]^-\!`
@@ -41,9 +41,7 @@ func TestGlobAgainstRedis(t *testing.T) {
 		pat := word(6)
 		want := rc.do(t, []string{"KEYS", pat})
 		got := e.Do(s, "KEYS", pat)
-		hw, ew := topElements(want)
-		hg, eg := topElements(got)
-		if hw != hg || strings.Join(ew, "\x00") != strings.Join(eg, "\x00") {
+		if !sameUnordered(want, got) {
 			t.Fatalf("KEYS %q:\nredis: %q\nfolio: %q", pat, want, got)
 		}
 	}
@@ -117,8 +115,13 @@ func TestScanCoversEveryKey(t *testing.T) {
 			t.Errorf("%s present for the whole scan was not returned", k)
 		}
 	}
+	// A MATCH with a literal prefix visits only the keys under it.
+	seen = scanAll(t, e, s, 5, nil, "MATCH", "key:012*")
+	if len(seen) != 11 { // key:0120-0129 and key:0126:new
+		t.Errorf("MATCH key:012* saw %d keys: %v", len(seen), seen)
+	}
 	// MATCH and TYPE filter but still visit COUNT keys per call.
-	fakeCollection(t, e, s, []string{"RPUSH", "key:0500:list", "x"})
+	standInCollection(t, e, s, []string{"RPUSH", "key:0500:list", "x"})
 	seen = scanAll(t, e, s, 10, nil, "MATCH", "key:05*", "TYPE", "list")
 	if len(seen) != 1 || seen["key:0500:list"] != 1 {
 		t.Errorf("MATCH+TYPE scan saw %v", seen)
@@ -158,7 +161,7 @@ func TestScanCursorFallback(t *testing.T) {
 // garbage of a deleted original leaves the copy intact.
 func TestCopyRenameCollections(t *testing.T) {
 	e, s := testEngine(t)
-	fakeCollection(t, e, s, []string{"HSET", "h", "f1", "v1", "f2", "v2"})
+	standInCollection(t, e, s, []string{"HSET", "h", "f1", "v1", "f2", "v2"})
 	elems := func(key string, db int) (uint64, []string) {
 		c := &Ctx{E: e, S: &Session{DB: db}, W: &resp.Writer{}, Now: e.now().UnixMilli()}
 		r, ok, err := c.lookup([]byte(key))
@@ -207,7 +210,7 @@ func TestCopyRenameCollections(t *testing.T) {
 // database commands over a few keys against redis-server and the engine;
 // every reply must match (KEYS as a multiset).
 func TestRandomAgainstRedis(t *testing.T) {
-	rc := startRedis(t)
+	rc := startLiveRedis(t)
 	e, err := New(memstore.New(), Options{Now: time.Now, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -291,9 +294,7 @@ func TestRandomAgainstRedis(t *testing.T) {
 		got := e.Do(s, args...)
 		same := bytes.Equal(want, got)
 		if !same && args[0] == "KEYS" {
-			hw, ew := topElements(want)
-			hg, eg := topElements(got)
-			same = hw == hg && strings.Join(ew, "\x00") == strings.Join(eg, "\x00")
+			same = sameUnordered(want, got)
 		}
 		if !same && args[0] == "TTL" {
 			same = want[0] == got[0]
@@ -301,5 +302,78 @@ func TestRandomAgainstRedis(t *testing.T) {
 		if !same {
 			t.Fatalf("step %d %q:\nredis: %q\nfolio: %q", i, args, want, got)
 		}
+	}
+}
+
+// TestRandomKeySpread checks that RANDOMKEY reaches every key, uniformly
+// on a small database and not far from it on keys of one shape.
+func TestRandomKeySpread(t *testing.T) {
+	for _, tc := range []struct {
+		n      int
+		format string
+		picks  int // per key
+		lo, hi int // bounds on picks per key
+	}{
+		{100, "user:%d", 200, 120, 300},
+		{1000, "user:%05d", 60, 15, 200},
+	} {
+		e, s := testEngine(t)
+		args := []string{"MSET"}
+		for i := 0; i < tc.n; i++ {
+			args = append(args, fmt.Sprintf(tc.format, i*37), "v")
+		}
+		e.Do(s, args...)
+		counts := map[string]int{}
+		for i := 0; i < tc.picks*tc.n; i++ {
+			counts[string(e.Do(s, "RANDOMKEY"))]++
+		}
+		if len(counts) != tc.n {
+			t.Fatalf("RANDOMKEY reached %d of %d keys", len(counts), tc.n)
+		}
+		bad := 0
+		for k, n := range counts {
+			if n < tc.lo || n > tc.hi {
+				bad++
+				if bad < 5 {
+					t.Errorf("%d keys: %q picked %d times, %d expected", tc.n, k, n, tc.picks)
+				}
+			}
+		}
+	}
+}
+
+// TestWatchFlushSwap checks WATCH across FLUSHDB, FLUSHALL and SWAPDB from
+// another session, as Redis 7.0 answers (verified with redis-cli).
+func TestWatchFlushSwap(t *testing.T) {
+	e, s := testEngine(t)
+	other := e.NewSession()
+	exec := func(watched []string, between ...[]string) string {
+		e.Do(s, append([]string{"WATCH"}, watched...)...)
+		for _, b := range between {
+			e.Do(other, b...)
+		}
+		e.Do(s, "MULTI")
+		e.Do(s, "PING")
+		return string(e.Do(s, "EXEC"))
+	}
+	aborted, ran := "*-1\r\n", "*1\r\n+PONG\r\n"
+	e.Do(s, "SET", "k", "v")
+	if got := exec([]string{"k"}, []string{"FLUSHDB"}); got != aborted {
+		t.Errorf("FLUSHDB of a watched key: %q", got)
+	}
+	if got := exec([]string{"absent"}, []string{"FLUSHDB"}); got != ran {
+		t.Errorf("FLUSHDB, watched key absent before and after: %q", got)
+	}
+	e.Do(other, "SELECT", "1")
+	e.Do(other, "SET", "k", "in1")
+	if got := exec([]string{"k"}, []string{"SWAPDB", "0", "1"}); got != aborted {
+		t.Errorf("SWAPDB bringing the watched key: %q", got)
+	}
+	if got := exec([]string{"nope"}, []string{"SWAPDB", "0", "1"}); got != ran {
+		t.Errorf("SWAPDB, watched key in neither: %q", got)
+	}
+	e.Do(s, "SET", "k", "again")
+	if got := exec([]string{"k"}, []string{"FLUSHALL"}); got != aborted {
+		t.Errorf("FLUSHALL of a watched key: %q", got)
 	}
 }

@@ -125,7 +125,7 @@ type Record struct {
 	Stamp    uint64
 	ExpireAt int64  // ms since the epoch, 0 for none
 	Value    []byte // strings
-	Enc      byte   // strings: encoding hints (flagEncRaw, flagEncNotInt)
+	Enc      byte   // strings: encoding hints (flagEnc...)
 	ID       uint64 // collections
 	Count    int64
 	Head     int64 // lists

@@ -74,6 +74,9 @@ func (s *Session) subsOf(k subKind) map[string]struct{} {
 	return s.subs.names[k]
 }
 
+// Subscribed reports whether the session has any subscription.
+func (s *Session) Subscribed() bool { return s.subscribed() }
+
 func (s *Session) subscribed() bool {
 	return s.subs != nil && (len(s.subs.names[0])+len(s.subs.names[1])+len(s.subs.names[2])) > 0
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
 	"strings"
 )
 
@@ -664,7 +665,7 @@ func (c *Ctx) incrDecr(incr int64) error {
 	return nil
 }
 
-func appendInt(b []byte, v int64) []byte { return fmt.Appendf(b, "%d", v) }
+func appendInt(b []byte, v int64) []byte { return strconv.AppendInt(b, v, 10) }
 
 // The x87 long double Redis computes INCRBYFLOAT in: a 64-bit mantissa and
 // a 15-bit exponent. big.Float at 64 bits rounds exactly as it does.

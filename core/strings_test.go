@@ -2,10 +2,13 @@ package core
 
 import (
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/foliodb/folio/core/resp"
 )
 
-func TestStringsAgainstRedis(t *testing.T) { diffTranscript(t, "strings.txt") }
+func TestStringsTranscript(t *testing.T) { playPending(t, "strings.txt") }
 
 // TestStringReplies pins replies verified against redis-server 7.0.15, so
 // they are checked even where Redis is not installed.
@@ -86,4 +89,40 @@ func FuzzParseLongDouble(f *testing.F) {
 			t.Fatalf("%q: %q re-formats as %q", s, out, formatLongDouble(w))
 		}
 	})
+}
+
+// BenchmarkStringCommands measures one command through Exec on the memory
+// store: go test ./core -run XXX -bench StringCommands -benchtime 200000x
+func BenchmarkStringCommands(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		args []string
+	}{
+		{"SET", []string{"SET", "key:%d", "value"}},
+		{"GET", []string{"GET", "key:%d"}},
+		{"INCR", []string{"INCR", "n:%d"}},
+		{"SETEX", []string{"SETEX", "t:%d", "100", "v"}},
+		{"EXISTS", []string{"EXISTS", "key:%d"}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			e, s := testEngine(b)
+			for i := 0; i < 1000; i++ {
+				e.Do(s, "SET", "key:"+strconv.Itoa(i), "value")
+			}
+			args := make([][]byte, len(bc.args))
+			var w resp.Writer
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for j, a := range bc.args {
+					if strings.Contains(a, "%d") {
+						a = strings.Replace(a, "%d", strconv.Itoa(i%1000), 1)
+					}
+					args[j] = []byte(a)
+				}
+				w.B = w.B[:0]
+				e.Exec(s, args, &w)
+			}
+		})
+	}
 }

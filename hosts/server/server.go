@@ -33,9 +33,10 @@ type Config struct {
 	LogLevel               string // debug verbose notice warning
 	ConfigFile             string // shown by INFO; set by ParseArgs
 
-	// MonitorBufferLimit bounds the output a MONITOR client may leave
-	// unread before it is disconnected (Redis's replica/pubsub class limit).
-	MonitorBufferLimit int64
+	// PushBufferLimit bounds the output a subscriber, MONITOR or blocked
+	// client may leave unread before it is disconnected (Redis's pubsub
+	// class limit).
+	PushBufferLimit int64
 
 	// Now is the clock the engine sees (expiry, TIME). Default time.Now.
 	Now func() time.Time
@@ -56,7 +57,7 @@ func DefaultConfig() Config {
 		ProtoMaxBulkLen:        512 << 20,
 		ClientQueryBufferLimit: 1 << 30,
 		LogLevel:               "notice",
-		MonitorBufferLimit:     32 << 20,
+		PushBufferLimit:        32 << 20,
 	}
 }
 
@@ -83,8 +84,8 @@ func (cfg *Config) fill() {
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = d.LogLevel
 	}
-	if cfg.MonitorBufferLimit <= 0 {
-		cfg.MonitorBufferLimit = d.MonitorBufferLimit
+	if cfg.PushBufferLimit <= 0 {
+		cfg.PushBufferLimit = d.PushBufferLimit
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -300,7 +301,7 @@ func (s *Server) Close() error {
 			s.ln.Close()
 		}
 		for c := range s.conns {
-			c.nc.Close()
+			c.Kill()
 		}
 		s.connMu.Unlock()
 		s.wg.Wait()
@@ -328,26 +329,18 @@ func (s *Server) cron() {
 		case now := <-t.C:
 			s.mu.Lock()
 			activeExpire(s.eng)
+			s.eng.ExpireBlocked()
+			s.dispatch(nil, 0)
 			s.ops.sample(now, s.eng.Stats.Commands)
 			s.mu.Unlock()
 		}
 	}
 }
 
-// activeExpire calls the engine's active-expiry step, whichever shape it
-// has in this build.
-func activeExpire(e any) {
+// activeExpire runs the engine's active-expiry step.
+func activeExpire(e *core.Engine) {
 	const budget = 20
-	switch ae := e.(type) {
-	case interface{ ActiveExpire(int) int }:
-		ae.ActiveExpire(budget)
-	case interface{ ActiveExpire(int) (int, error) }:
-		ae.ActiveExpire(budget)
-	case interface{ ActiveExpire(int) }:
-		ae.ActiveExpire(budget)
-	case interface{ ActiveExpire(int) error }:
-		ae.ActiveExpire(budget)
-	}
+	e.ActiveExpire(budget)
 }
 
 // opsSampler computes instantaneous_ops_per_sec as Redis does: the mean
