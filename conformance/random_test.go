@@ -780,11 +780,12 @@ var allGens = []generator{
 		a := cat("SORT", g.key(g.pick("list", "set", "zset")))
 		// BY nosort (or a pattern without '*') keeps the source's order,
 		// which for a set is its own: compared as a multiset, never stored.
-		nosort := g.maybe(0.1)
+		nosort, byPattern := g.maybe(0.1), false
 		if nosort {
 			a = append(a, "BY", "nosort")
 		} else if g.maybe(0.2) {
 			a = append(a, "BY", g.pick("w_*", "h*->f1"))
+			byPattern = true
 		}
 		if !nosort && g.maybe(0.3) {
 			a = append(a, "LIMIT", g.intn(0, 2), g.pick("1", "3", "-1"))
@@ -795,7 +796,10 @@ var allGens = []generator{
 		if g.maybe(0.3) {
 			a = append(a, g.pick("ASC", "DESC"))
 		}
-		if g.maybe(0.6) {
+		// ALPHA with BY leaves elements with equal (or missing) BY values
+		// in load order, which for a set or sorted set is its hash order:
+		// random in Redis. Numeric BY breaks ties by the elements.
+		if g.maybe(0.6) && !byPattern {
 			a = append(a, "ALPHA")
 		}
 		if nosort {

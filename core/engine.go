@@ -286,6 +286,11 @@ func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Ou
 	if err != nil {
 		w.B = w.B[:start]
 		w.Error(storeError(err))
+		// The rolled-back command may have changed cached state (FLUSHDB,
+		// SWAPDB); read it again from the store.
+		if e.execTx == nil {
+			e.Reload()
+		}
 	}
 	if e.blocking != nil && len(e.blocking.ready) > 0 && e.execTx == nil {
 		e.serveReady()
@@ -378,4 +383,16 @@ func allowedSubscribed(name string) bool {
 		return true
 	}
 	return false
+}
+
+// Reload drops what the engine caches from the store (the database map)
+// and reads it again. Hosts call it after a store-level rollback the engine
+// did not see, such as a failed group commit.
+func (e *Engine) Reload() error {
+	tx, err := e.st.Begin(false)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return e.loadDBMap(tx)
 }

@@ -30,7 +30,7 @@ func TestBinaryConfigFileAndSIGTERM(t *testing.T) {
 	conf := filepath.Join(dir, "redis.conf")
 	os.WriteFile(conf, []byte("# test\nport 1\nrequirepass \"s3cret\"\ndatabases 4\nsave \"\"\n"), 0o644)
 	cmd := exec.Command(bin, conf, "--port", itoa(port), "--loglevel", "notice")
-	cmd.Dir = dir // the default database, folio.db, goes there
+	cmd.Dir = dir // the default store, folio.db, is created there
 	var logs strings.Builder
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
