@@ -55,6 +55,8 @@ type Engine struct {
 	blocking    *blocking
 	notifyFlags string // parsed notify-keyspace-events
 
+	tracking *trackState // client tracking (tracking.go)
+
 	execTx  store.Tx // the one transaction of a running EXEC
 	execErr error
 
@@ -151,6 +153,7 @@ type Session struct {
 	subs    *sessionSubs
 	waiting *waiter
 	watches []watch
+	track   *sessionTracking // client tracking (tracking.go)
 	eng     *Engine
 	closed  bool
 	killed  bool
@@ -170,6 +173,7 @@ func (e *Engine) NewSession() *Session {
 func (e *Engine) CloseSession(s *Session) {
 	s.closed = true
 	e.dropSubscriptions(s)
+	e.trackingClose(s)
 	if s.waiting != nil {
 		e.unblock(s.waiting)
 	}
@@ -291,6 +295,9 @@ func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Ou
 		if e.execTx == nil {
 			e.Reload()
 		}
+	}
+	if e.tracking != nil {
+		e.trackingAfter(&c)
 	}
 	if e.blocking != nil && len(e.blocking.ready) > 0 && e.execTx == nil {
 		e.serveReady()

@@ -399,6 +399,7 @@ func cmdReset(c *Ctx) error {
 	s.multi = nil
 	s.watches = nil
 	c.E.dropSubscriptions(s)
+	c.E.disableTracking(s)
 	s.DB = 0
 	s.Proto = 2
 	s.Name = ""
@@ -1207,7 +1208,7 @@ func (e *Engine) infoSection(c *Ctx, s string) (string, error) {
 		add("cluster_connections", 0)
 		add("maxclients", e.config["maxclients"])
 		add("blocked_clients", e.BlockedClients())
-		add("tracking_clients", 0)
+		add("tracking_clients", e.TrackingClients())
 	case "memory":
 		b.WriteString("# Memory\r\n")
 		add("maxmemory", e.config["maxmemory"])
