@@ -23,7 +23,7 @@ import (
 type Config struct {
 	Port                   int
 	Bind                   string
-	DB                     string // ":memory:" or a file path (the SQLite store); default folio.db
+	DB                     string // ":memory:" or a file path (the SQLite store)
 	Durability             string // the SQLite store's synchronous mode: normal or full
 	RequirePass            string
 	MaxClients             int
@@ -48,17 +48,13 @@ type Config struct {
 }
 
 // DefaultConfig returns redis-server's defaults (for what Folio has). The
-// database is folio.db in the working directory when the SQLite store is
-// linked (it is, through hosts/native), as redis-server keeps dump.rdb.
+// database is folio.db in the working directory, as redis-server keeps
+// dump.rdb there.
 func DefaultConfig() Config {
-	db := ":memory:"
-	if native.OpenStore != nil {
-		db = "folio.db"
-	}
 	return Config{
 		Port:                   6379,
 		Bind:                   "127.0.0.1",
-		DB:                     db,
+		DB:                     "folio.db",
 		Durability:             "normal",
 		MaxClients:             10000,
 		Databases:              16,
