@@ -780,13 +780,15 @@ var allGens = []generator{
 		a := cat("SORT", g.key(g.pick("list", "set", "zset")))
 		// BY nosort (or a pattern without '*') keeps the source's order,
 		// which for a set is its own: compared as a multiset, never stored.
-		nosort := g.maybe(0.1)
+		nosort, byPattern := g.maybe(0.1), false
 		if nosort {
 			a = append(a, "BY", "nosort")
 		} else if g.maybe(0.2) {
 			a = append(a, "BY", g.pick("w_*", "h*->f1"))
+			byPattern = true
 		}
-		if !nosort && g.maybe(0.3) {
+		limit := !nosort && g.maybe(0.3)
+		if limit {
 			a = append(a, "LIMIT", g.intn(0, 2), g.pick("1", "3", "-1"))
 		}
 		if g.maybe(0.2) {
@@ -795,11 +797,18 @@ var allGens = []generator{
 		if g.maybe(0.3) {
 			a = append(a, g.pick("ASC", "DESC"))
 		}
-		if g.maybe(0.6) {
+		alpha := g.maybe(0.6)
+		if alpha {
 			a = append(a, "ALPHA")
 		}
-		if nosort {
+		// Redis breaks ties between equal weights by the elements only
+		// when sorting numbers: BY a pattern with ALPHA leaves the order of
+		// equal (or missing) weights unspecified.
+		switch {
+		case nosort || byPattern && alpha && !limit:
 			return uno(a)
+		case byPattern && alpha:
+			return gcmd{args: a, mode: cmpShape}
 		}
 		if g.maybe(0.15) {
 			a = append(a, "STORE", g.key("list"))
