@@ -174,6 +174,8 @@ const (
 	cmpShape             // same type and length (random replies)
 	cmpTTL               // integers within a tolerance (seconds)
 	cmpPTTL              // integers within a tolerance (milliseconds)
+	cmpScan              // SCAN-style [cursor, elements]: elements as a multiset
+	cmpScanPairs         // the same, elements as field/value pairs
 	cmpAt                // absolute Unix times within a tolerance (seconds)
 	cmpPAt               // absolute Unix times within a tolerance (milliseconds)
 )
@@ -214,6 +216,19 @@ func (m cmpMode) compare(want, got string) error {
 		}
 		if (want == "$-1\n") != (got == "$-1\n") {
 			return fmt.Errorf("one reply is null")
+		}
+		return nil
+	case cmpScan, cmpScanPairs:
+		if want == got {
+			return nil
+		}
+		wh, we, err1 := transcript.Elements(want)
+		gh, ge, err2 := transcript.Elements(got)
+		if err1 != nil || err2 != nil || wh != gh || len(we) != 2 || len(ge) != 2 || we[0] != ge[0] {
+			return fmt.Errorf("replies differ")
+		}
+		if !transcript.SameMultiset(we[1], ge[1], m == cmpScanPairs) {
+			return fmt.Errorf("scanned elements differ (as multisets)")
 		}
 		return nil
 	case cmpTTL, cmpPTTL, cmpAt, cmpPAt:
@@ -272,7 +287,7 @@ func availableGens() []generator {
 // commands are grouped into transactions (and WATCH/UNWATCH mixed in).
 func generate(gens []generator, seed uint64, n int) []gcmd {
 	have := implemented()
-	g := &genCtx{r: rand.New(rand.NewPCG(seed, 0x5eed)), now: time.Now()}
+	g := &genCtx{r: rand.New(rand.NewPCG(seed, 0x5eed)), now: time.Now(), have: have}
 	total := 0
 	for _, gn := range gens {
 		total += gn.weight
@@ -319,8 +334,9 @@ func generate(gens []generator, seed uint64, n int) []gcmd {
 
 // genCtx holds a sequence's randomness and its helpers.
 type genCtx struct {
-	r   *rand.Rand
-	now time.Time
+	r    *rand.Rand
+	now  time.Time
+	have map[string]bool // implemented commands
 }
 
 // The keyspace: a dozen keys, each with a home type, so that most calls
@@ -542,6 +558,19 @@ var allGens = []generator{
 	{"keys", 2, func(g *genCtx) gcmd { return uno("KEYS", g.pick("*", "?", "h*", "[ls]?", "k\\ y", "*1")) }},
 	{"randomkey", 1, func(g *genCtx) gcmd { return gcmd{args: []string{"RANDOMKEY"}, mode: cmpShape} }},
 	{"flushdb", 1, func(g *genCtx) gcmd { return ex("FLUSHDB") }},
+	{"flushall", 1, func(g *genCtx) gcmd { return ex("FLUSHALL") }},
+	// A COUNT larger than the keyspace: one call returns everything, with
+	// cursor 0, in an order of the server's own.
+	{"scan", 2, func(g *genCtx) gcmd {
+		a := cat("SCAN", "0", "COUNT", "1000")
+		if g.maybe(0.4) {
+			a = append(a, "MATCH", g.pick("*", "h*", "?", "[az]*"))
+		}
+		if g.maybe(0.4) {
+			a = append(a, "TYPE", g.pick("string", "hash", "list", "set", "zset", "none"))
+		}
+		return gcmd{args: a, mode: cmpScan}
+	}},
 	{"expire", 3, func(g *genCtx) gcmd { return ex("EXPIRE", g.key(""), g.expiry(false), g.expireFlag()) }},
 	{"pexpire", 2, func(g *genCtx) gcmd { return ex("PEXPIRE", g.key(""), g.expiry(true), g.expireFlag()) }},
 	{"expireat", 2, func(g *genCtx) gcmd {
@@ -580,6 +609,9 @@ var allGens = []generator{
 	}},
 	{"hincrbyfloat", 2, func(g *genCtx) gcmd {
 		return ex("HINCRBYFLOAT", g.key("hash"), g.field(), g.pick("1", "0.5", "-2.25", "1e2", "x"))
+	}},
+	{"hscan", 1, func(g *genCtx) gcmd {
+		return gcmd{args: cat("HSCAN", g.key("hash"), "0", "COUNT", "1000", g.scanMatch()), mode: cmpScanPairs}
 	}},
 	{"hrandfield", 2, func(g *genCtx) gcmd {
 		switch g.r.IntN(3) {
@@ -632,6 +664,28 @@ var allGens = []generator{
 		return ex(a)
 	}},
 
+	// Blocking pops, which serve at once when there is data, and time out
+	// after 10 ms otherwise (never blocking inside MULTI). One generator
+	// for all, so that they stay rare.
+	{"blpop", 1, func(g *genCtx) gcmd {
+		const timeout = "0.01"
+		var opts []gcmd
+		add := func(name string, c gcmd) {
+			if g.have[name] {
+				opts = append(opts, c)
+			}
+		}
+		add("blpop", ex("BLPOP", g.keys("list", 2), timeout))
+		add("brpop", ex("BRPOP", g.keys("list", 2), timeout))
+		add("brpoplpush", ex("BRPOPLPUSH", g.key("list"), g.key("list"), timeout))
+		add("blmove", ex("BLMOVE", g.key("list"), g.key("list"), g.pick("LEFT", "RIGHT"), g.pick("LEFT", "RIGHT"), timeout))
+		add("blmpop", ex("BLMPOP", timeout, "2", g.keys("list", 2), g.pick("LEFT", "RIGHT"), "COUNT", g.pick("1", "3")))
+		add("bzpopmin", ex("BZPOPMIN", g.keys("zset", 2), timeout))
+		add("bzpopmax", ex("BZPOPMAX", g.keys("zset", 2), timeout))
+		add("bzmpop", ex("BZMPOP", timeout, "2", g.keys("zset", 2), g.pick("MIN", "MAX"), "COUNT", g.pick("1", "3")))
+		return opts[g.r.IntN(len(opts))]
+	}},
+
 	// Sets. https://redis.io/commands/?group=set
 	{"sadd", 6, func(g *genCtx) gcmd { return ex("SADD", g.key("set"), g.elems(3)) }},
 	{"srem", 3, func(g *genCtx) gcmd { return ex("SREM", g.key("set"), g.elems(2)) }},
@@ -645,6 +699,9 @@ var allGens = []generator{
 			return uno("SRANDMEMBER", g.key("set"), "100")
 		}
 		return gcmd{args: []string{"SRANDMEMBER", g.key("set"), g.pick("-3", "2", "0")}, mode: cmpShape}
+	}},
+	{"sscan", 1, func(g *genCtx) gcmd {
+		return gcmd{args: cat("SSCAN", g.key("set"), "0", "COUNT", "1000", g.scanMatch()), mode: cmpScan}
 	}},
 	{"smove", 1, func(g *genCtx) gcmd { return ex("SMOVE", g.key("set"), g.key("set"), g.elem()) }},
 	{"sinter", 2, func(g *genCtx) gcmd { return uno("SINTER", g.keys("set", 1+g.r.IntN(3))) }},
@@ -768,6 +825,9 @@ var allGens = []generator{
 	{"zmpop", 1, func(g *genCtx) gcmd {
 		return ex("ZMPOP", "2", g.keys("zset", 2), g.pick("MIN", "MAX"), "COUNT", g.pick("1", "2", "10"))
 	}},
+	{"zscan", 1, func(g *genCtx) gcmd {
+		return gcmd{args: cat("ZSCAN", g.key("zset"), "0", "COUNT", "1000", g.scanMatch()), mode: cmpScanPairs}
+	}},
 	{"zrandmember", 1, func(g *genCtx) gcmd {
 		if g.maybe(0.5) {
 			return uno("ZRANDMEMBER", g.key("zset"), "100")
@@ -816,6 +876,13 @@ var allGens = []generator{
 		return ex(a)
 	}},
 	{"sort_ro", 1, func(g *genCtx) gcmd { return ex("SORT_RO", g.key("list"), g.pick("ALPHA", "DESC")) }},
+}
+
+func (g *genCtx) scanMatch() []string {
+	if g.maybe(0.6) {
+		return nil
+	}
+	return []string{"MATCH", g.pick("*", "f*", "?", "[a-c]", "1*")}
 }
 
 func (g *genCtx) elems(max int) []string {
