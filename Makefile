@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: build test check bench bench-server
+.PHONY: build test check bench bench-server wasm wasm-check
 
 build:
 	$(GO) build -o bin/folio-server ./hosts/server/cmd/folio-server
@@ -23,3 +23,12 @@ bench:
 # folio-server against a real redis-server, side by side (redis-benchmark).
 bench-server: build
 	$(GO) run ./hosts/server/cmd/benchserver $(BENCH_ARGS)
+
+# folio.wasm: the engine as a WASI module, rebuilt reproducibly; wasm-check
+# fails when the committed module is stale against the sources.
+wasm:
+	GO=$(GO) sh wasm/build.sh wasm/folio.wasm
+	GOTOOLCHAIN=local $(GO) env GOVERSION > wasm/folio.wasm.toolchain
+
+wasm-check:
+	GO=$(GO) sh wasm/check.sh

@@ -5,14 +5,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/big"
-	"strconv"
-	"strings"
 )
 
 // Helpers shared by the collection types (hashes, sets, sorted sets,
 // lists): element access under 'e' id(8) sub, ordered element scans,
-// writing back or deleting an emptied collection's record, the SCAN-family
-// cursor and options, and random element picks.
+// writing back or deleting an emptied collection's record, SCAN-family
+// cursors, and random element picks.
 
 // elemGet returns the page of collection id's element sub. The slice is
 // valid until the next write.
@@ -108,110 +106,88 @@ func (c *Ctx) newCollection(typ byte) (Record, error) {
 
 // ---- SCAN-family cursors ----
 //
-// A cursor names the position of the next element to return: the first 8
-// bytes of its sub, big-endian, zero-padded. Resuming at that prefix (with
-// trailing zero bytes trimmed, so it sorts at or before the element) may
-// repeat elements but never skips one that was present for the whole scan,
-// whatever was added or removed meanwhile. A batch only ends where the
-// cursor moves strictly forward, so a scan always terminates; elements
-// sharing an 8-byte prefix come in one batch. Cursor 0 starts and ends.
+// A cursor names the position of the next element to return. Subs are
+// ordered, so it holds a prefix of that element's sub: the top byte is the
+// length L of the prefix all subs shared when the cursor was made (capped
+// at 255), the low 7 bytes the sub's next bytes after it, zero-padded.
+// Resuming at those bytes (trailing zeros trimmed, so the key sorts at or
+// before the element) behind the collection's current first L bytes may
+// repeat elements but never skips one present for the whole scan: such an
+// element had the old L-byte prefix, so the collection's present common
+// prefix, if at least L long, starts with it (if shorter, the scan
+// restarts). A batch only ends where the resume key moves strictly
+// forward, so a scan always ends; elements that agree on L+7 bytes come
+// in one batch (with "field:<n>" names, 7 digits past the prefix). Cursor
+// 0 starts and ends a scan.
 
-// cursorFor returns the cursor that resumes at sub.
-func cursorFor(sub []byte) uint64 {
+// scanCursor encodes and decodes cursors for one collection scan step.
+type scanCursor struct {
+	prefix []byte // the subs' common prefix now, at most 255 bytes
+}
+
+// encode returns the cursor that resumes at sub (which has the prefix).
+func (sc scanCursor) encode(sub []byte) uint64 {
 	var b [8]byte
-	copy(b[:], sub)
+	b[0] = byte(len(sc.prefix))
+	copy(b[1:], sub[len(sc.prefix):])
 	return binary.BigEndian.Uint64(b[:])
 }
 
-// cursorStart returns the sub a cursor resumes at.
-func cursorStart(cur uint64) []byte {
+// start returns the sub a cursor resumes at (nil: the beginning).
+func (sc scanCursor) start(cur uint64) []byte {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], cur)
-	return bytes.TrimRight(b[:], "\x00")
+	l := int(b[0])
+	if cur == 0 || l > len(sc.prefix) {
+		return nil
+	}
+	return append(append([]byte(nil), sc.prefix[:l]...), bytes.TrimRight(b[1:], "\x00")...)
 }
 
-// parseElemCursor parses a SCAN cursor as Redis does (strtoul: a leading '-'
-// wraps around).
-func parseElemCursor(b []byte) (uint64, bool) {
-	s := string(b)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	} else {
-		s = strings.TrimPrefix(s, "+")
-	}
-	if s == "" || s[0] < '0' || s[0] > '9' {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
-}
-
-// elemScanOptions are SCAN-family options: MATCH pattern, COUNT n.
-type elemScanOptions struct {
-	count   int
-	pattern []byte // nil matches everything
-}
-
-// parseElemScanOptions parses [MATCH pattern] [COUNT count] from args; on
-// failure it returns Redis's error text.
-func parseElemScanOptions(args [][]byte) (elemScanOptions, string) {
-	o := elemScanOptions{count: 10}
-	for i := 0; i < len(args); i += 2 {
-		if i+1 >= len(args) {
-			return o, msgSyntax
-		}
-		switch strings.ToLower(string(args[i])) {
-		case "count":
-			n, err := strconv.ParseInt(string(args[i+1]), 10, 64)
-			if err != nil || !isCanonicalInt(args[i+1]) {
-				return o, msgNotInt
-			}
-			if n < 1 {
-				return o, msgSyntax
-			}
-			if n > 1<<30 {
-				n = 1 << 30
-			}
-			o.count = int(n)
-		case "match":
-			o.pattern = args[i+1]
-			if len(o.pattern) == 1 && o.pattern[0] == '*' {
-				o.pattern = nil
-			}
-		default:
-			return o, msgSyntax
-		}
-	}
-	return o, ""
-}
-
-func (o *elemScanOptions) match(b []byte) bool {
-	return o.pattern == nil || globMatch(o.pattern, b, false)
+// resumeKey is start(encode(sub)).
+func (sc scanCursor) resumeKey(sub []byte) []byte {
+	rest := sub[len(sc.prefix):]
+	rest = bytes.TrimRight(rest[:min(7, len(rest))], "\x00")
+	return append(append([]byte(nil), sc.prefix...), rest...)
 }
 
 // scanCollection runs one step of a SCAN-family command over collection
 // id from cursor cur: it calls fn for each element (in sub order) whose
 // sub matches, and returns the next cursor (0 when done). all asks for
 // every element in one step, as Redis does for small encodings.
-func (c *Ctx) scanCollection(id uint64, cur uint64, o *elemScanOptions, all bool, fn func(sub, page []byte)) (uint64, error) {
+func (c *Ctx) scanCollection(id uint64, cur uint64, o *scanOptions, all bool, fn func(sub, page []byte)) (uint64, error) {
+	var sc scanCursor
+	var from []byte
+	if !all {
+		var first []byte
+		err := c.scanElems(id, nil, nil, false, func(sub, _ []byte) bool {
+			first = append([]byte(nil), sub...)
+			return false
+		})
+		if err == nil {
+			err = c.scanElems(id, nil, nil, true, func(last, _ []byte) bool {
+				n := 0
+				for n < len(first) && n < len(last) && n < 255 && first[n] == last[n] {
+					n++
+				}
+				sc.prefix = first[:n]
+				return false
+			})
+		}
+		if err != nil {
+			return 0, err
+		}
+		from = sc.start(cur)
+	}
 	seen := 0
 	var next uint64
-	err := c.scanElems(id, cursorStart(cur), nil, false, func(sub, page []byte) bool {
-		if !all && seen >= o.count {
-			if nc := cursorFor(sub); nc > cur {
-				next = nc
-				return false
-			}
+	err := c.scanElems(id, from, nil, false, func(sub, page []byte) bool {
+		if !all && int64(seen) >= o.count && bytes.Compare(sc.resumeKey(sub), from) > 0 {
+			next = sc.encode(sub)
+			return false
 		}
 		seen++
-		if o.match(sub) {
+		if o.match == nil || globMatch(o.match, sub, false) {
 			fn(sub, page)
 		}
 		return true
@@ -224,40 +200,6 @@ func (c *Ctx) emptyScan() {
 	c.W.Array(2)
 	c.W.BulkString("0")
 	c.W.Array(0)
-}
-
-// ---- numbers ----
-
-// isCanonicalInt reports whether b is how Redis writes an integer (no
-// leading '+', spaces or zeros), which is what string2ll accepts.
-func isCanonicalInt(b []byte) bool {
-	if len(b) == 0 || len(b) > 20 {
-		return false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return true
-	}
-	if b[0] == '-' {
-		b = b[1:]
-		if len(b) == 0 {
-			return false
-		}
-	}
-	for _, ch := range b {
-		if ch < '0' || ch > '9' {
-			return false
-		}
-	}
-	return b[0] != '0'
-}
-
-// parseInt parses an integer argument as Redis's string2ll does.
-func parseInt(b []byte) (int64, bool) {
-	if !isCanonicalInt(b) {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return n, err == nil
 }
 
 // ---- random picks ----
@@ -283,7 +225,7 @@ func (c *Ctx) randomSubs(id uint64, count int64, n int, distinct bool) ([][]byte
 	}
 	if count <= smallCollection || (distinct && int64(n)*3 >= count) {
 		all, err := c.elemSubs(id, -1)
-		if err != nil {
+		if err != nil || len(all) == 0 {
 			return nil, err
 		}
 		if distinct {
@@ -363,6 +305,7 @@ type prober struct {
 	cp       int    // length of the prefix common to every sub
 	maxLen   int    // longest sub seen
 	alphabet []byte // bytes used after the common prefix, ascending
+	probe    []byte // scratch
 }
 
 const probeWindow = 16
@@ -370,11 +313,30 @@ const probeWindow = 16
 // newProber samples the first and last subs of collection id.
 func (c *Ctx) newProber(id uint64) (*prober, error) {
 	p := &prober{c: c, id: id}
-	var samples [][]byte
+	var used [256]bool
+	var last []byte
+	// Bytes of a sample at or after its common prefix with the first sub;
+	// the ones before are the first sub's own, counted at the end.
+	note := func(sub []byte) {
+		p.maxLen = max(p.maxLen, len(sub))
+		k := 0
+		for k < len(sub) && k < len(p.first) && sub[k] == p.first[k] {
+			k++
+		}
+		for _, ch := range sub[k:] {
+			used[ch] = true
+		}
+	}
 	for _, rev := range []bool{false, true} {
 		n := 0
 		err := c.scanElems(id, nil, nil, rev, func(sub, _ []byte) bool {
-			samples = append(samples, append([]byte(nil), sub...))
+			if p.first == nil {
+				p.first = append([]byte{}, sub...)
+			}
+			if rev && n == 0 {
+				last = append([]byte{}, sub...)
+			}
+			note(sub)
 			n++
 			return n < probeWindow
 		})
@@ -382,20 +344,14 @@ func (c *Ctx) newProber(id uint64) (*prober, error) {
 			return nil, err
 		}
 	}
-	if len(samples) == 0 {
+	if p.first == nil {
 		return p, nil
 	}
-	p.first = samples[0]
-	last := samples[len(samples)-1]
 	for p.cp < len(p.first) && p.cp < len(last) && p.first[p.cp] == last[p.cp] {
 		p.cp++
 	}
-	var used [256]bool
-	for _, sub := range samples {
-		p.maxLen = max(p.maxLen, len(sub))
-		for _, ch := range sub[min(p.cp, len(sub)):] {
-			used[ch] = true
-		}
+	for _, ch := range p.first[p.cp:] {
+		used[ch] = true
 	}
 	prev := -1
 	for ch := 0; ch < 256; ch++ {
@@ -416,90 +372,53 @@ func (c *Ctx) newProber(id uint64) (*prober, error) {
 			p.alphabet = append(p.alphabet, byte(ch))
 		}
 	}
+	p.probe = make([]byte, 0, p.maxLen)
 	return p, nil
 }
 
-// pick returns a copy of a random sub.
+// pick returns a copy of a random sub: the k-th (k random below
+// probeWindow) at or after a random probe, wrapping around.
 func (p *prober) pick() ([]byte, error) {
 	rng := p.c.E.Random()
-	probe := append(make([]byte, 0, p.maxLen), p.first[:p.cp]...)
+	probe := append(p.probe[:0], p.first[:p.cp]...)
 	for len(probe) < p.maxLen {
 		probe = append(probe, p.alphabet[rng.IntN(len(p.alphabet))])
 	}
-	var got [][]byte
-	collect := func(sub, _ []byte) bool {
-		got = append(got, append([]byte(nil), sub...))
-		return len(got) < probeWindow
+	p.probe = probe
+	k := rng.IntN(probeWindow)
+	var got []byte
+	take := func(sub, _ []byte) bool {
+		if k == 0 {
+			got = append([]byte(nil), sub...)
+			return false
+		}
+		k--
+		return true
 	}
-	err := p.c.scanElems(p.id, probe, nil, false, collect)
-	if err == nil && len(got) < probeWindow {
-		err = p.c.scanElems(p.id, nil, probe, false, collect)
+	err := p.c.scanElems(p.id, probe, nil, false, take)
+	for tries := 0; err == nil && got == nil && tries < 2; tries++ {
+		err = p.c.scanElems(p.id, nil, nil, false, take)
 	}
-	if err != nil || len(got) == 0 {
+	if err != nil || got == nil {
 		return append([]byte(nil), p.first...), err
 	}
-	return got[rng.IntN(len(got))], nil
+	return got, nil
 }
 
 // ---- long doubles ----
-//
-// Redis adds floats (INCRBYFLOAT, HINCRBYFLOAT) in C's long double, which
-// on x86-64 has a 64-bit mantissa, and prints the sum with "%.17Lf" and
-// trailing zeros removed. big.Float at precision 64 reproduces both.
 
-const ldPrec = 64
-
-// ldParse parses b as Redis's string2ld (strtold) does: no leading
-// space, the whole string, decimal or hex, inf; never nan.
-func ldParse(b []byte) (*big.Float, bool) {
-	if len(b) == 0 || len(b) >= 5*1024 || isSpace(b[0]) {
-		return nil, false
-	}
-	s := strings.ToLower(string(b))
-	body := strings.TrimLeft(s, "+-")
-	if len(s)-len(body) > 1 || strings.ContainsRune(s, '_') ||
-		strings.HasPrefix(body, "0b") || strings.HasPrefix(body, "0o") {
-		return nil, false
-	}
-	if body == "inf" || body == "infinity" {
-		return new(big.Float).SetInf(s[0] == '-'), true
-	}
-	f, _, err := big.ParseFloat(s, 0, ldPrec, big.ToNearestEven)
-	if err != nil {
-		return nil, false
-	}
-	return f, true
-}
-
-func isSpace(b byte) bool {
-	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\v' || b == '\f'
-}
-
-// ldAdd returns a+b formatted as Redis stores an incremented float,
-// or false when the sum is not finite.
-func ldAdd(a, b *big.Float) (string, bool) {
+// addLongDoubles returns a+b as Redis stores an incremented float (long
+// double arithmetic, printed by formatLongDouble), or false when the sum
+// is not finite.
+func addLongDoubles(a, b *big.Float) (string, bool) {
 	if a.IsInf() || b.IsInf() {
 		return "", false
 	}
-	sum := new(big.Float).SetPrec(ldPrec).SetMode(big.ToNearestEven).Add(a, b)
-	if sum.MantExp(nil) > 16384 { // beyond long double's range: inf
+	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(a, b)
+	if sum.Sign() != 0 && sum.MantExp(nil) > longDoubleMaxExp {
 		return "", false
 	}
-	return ldFormat(sum), true
-}
-
-// ldFormat formats f as ld2string(LD_STR_HUMAN): "%.17Lf" without
-// trailing zeros.
-func ldFormat(f *big.Float) string {
-	s := f.Text('f', 17)
-	if strings.IndexByte(s, '.') >= 0 {
-		s = strings.TrimRight(s, "0")
-		s = strings.TrimSuffix(s, ".")
-	}
-	if s == "-0" {
-		s = "0"
-	}
-	return s
+	return formatLongDouble(sum), true
 }
 
 // fail answers a lookup error: WRONGTYPE is replied and the command ends

@@ -223,16 +223,16 @@ func TestLongDouble(t *testing.T) {
 		{"0", "-0", "0"}, {"5", "0x10", "21"}, {"1e20", "1e-20", "100000000000000000000"},
 		{"3.0e3", "200", "3200"}, {"-1.5", "1.5", "0"},
 	} {
-		a, ok1 := ldParse([]byte(c[0]))
-		b, ok2 := ldParse([]byte(c[1]))
-		got, ok := ldAdd(a, b)
+		a, ok1 := parseLongDouble([]byte(c[0]))
+		b, ok2 := parseLongDouble([]byte(c[1]))
+		got, ok := addLongDoubles(a, b)
 		if !ok1 || !ok2 || !ok || got != c[2] {
 			t.Errorf("%s + %s = %q, want %q", c[0], c[1], got, c[2])
 		}
 	}
 	for _, bad := range []string{"", " 1", "1 ", "nan", "abc", "1_0", "0b1", "--1", "1e"} {
-		if _, ok := ldParse([]byte(bad)); ok {
-			t.Errorf("ldParse(%q) accepted", bad)
+		if _, ok := parseLongDouble([]byte(bad)); ok {
+			t.Errorf("parseLongDouble(%q) accepted", bad)
 		}
 	}
 }
@@ -278,5 +278,81 @@ func TestRandomPickSpread(t *testing.T) {
 		if len(seen) < floor[name] {
 			t.Errorf("%s: only %d distinct members in 2000 picks (want >= %d)", name, len(seen), floor[name])
 		}
+	}
+}
+
+// collScanAll runs SSCAN (or HSCAN) to the end, calling between after each
+// step, and returns the elements seen and the largest batch.
+func collScanAll(t *testing.T, e *Engine, s *Session, cmd, key string, count int, between func(step int)) (map[string]bool, int) {
+	t.Helper()
+	seen := map[string]bool{}
+	cursor, maxBatch := "0", 0
+	for step := 0; ; step++ {
+		v, err := resp.NewReader(strings.NewReader(doS(e, s, cmd, key, cursor, "COUNT", fmt.Sprint(count)))).Read()
+		if err != nil || len(v.Elems) != 2 {
+			t.Fatalf("%s: %+v %v", cmd, v, err)
+		}
+		cursor = v.Elems[0].Str
+		stride := 1
+		if cmd == "HSCAN" {
+			stride = 2
+		}
+		maxBatch = max(maxBatch, len(v.Elems[1].Elems)/stride)
+		for i := 0; i < len(v.Elems[1].Elems); i += stride {
+			seen[v.Elems[1].Elems[i].Str] = true
+		}
+		if cursor == "0" {
+			return seen, maxBatch
+		}
+		if step > 100000 {
+			t.Fatal("scan does not end")
+		}
+		if between != nil {
+			between(step)
+		}
+	}
+}
+
+// Batches stay near COUNT when names share a long prefix, and a scan
+// survives its collection's common prefix shrinking under it.
+func TestScanCursorPrefix(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	e, s := collEngine(t, memstore.New(), &now)
+	args := []string{"HSET", "h"}
+	for i := 0; i < 20000; i++ {
+		args = append(args, fmt.Sprintf("user:session:%08d", i), "v")
+	}
+	doS(e, s, args...)
+	seen, maxBatch := collScanAll(t, e, s, "HSCAN", "h", 10, nil)
+	if len(seen) != 20000 || maxBatch > 20 {
+		t.Errorf("HSCAN COUNT 10 over 20000 fields: %d seen, batches up to %d", len(seen), maxBatch)
+	}
+	// The common prefix "aa:" shrinks to "" when "b" arrives mid-scan.
+	sargs := []string{"SADD", "s"}
+	for i := 0; i < 1000; i++ {
+		sargs = append(sargs, fmt.Sprintf("aa:%04d", i))
+	}
+	doS(e, s, sargs...)
+	seen, _ = collScanAll(t, e, s, "SSCAN", "s", 10, func(step int) {
+		if step == 20 {
+			doS(e, s, "SADD", "s", "b")
+		}
+		if step == 40 {
+			doS(e, s, "SREM", "s", "b")
+			doS(e, s, "SADD", "s", "a")
+		}
+	})
+	for i := 0; i < 1000; i++ {
+		if m := fmt.Sprintf("aa:%04d", i); !seen[m] {
+			t.Fatalf("SSCAN missed %s", m)
+		}
+	}
+	// A common prefix beyond 255 bytes.
+	long := strings.Repeat("p", 300)
+	for i := 0; i < 500; i++ {
+		doS(e, s, "SADD", "long", fmt.Sprintf("%s%04d", long, i))
+	}
+	if seen, _ := collScanAll(t, e, s, "SSCAN", "long", 10, nil); len(seen) != 500 {
+		t.Errorf("SSCAN over a 300-byte common prefix saw %d of 500", len(seen))
 	}
 }

@@ -81,11 +81,12 @@ const (
 	msgNaNOrInf        = "ERR value is NaN or Infinity"
 	msgCountOutOfRange = "ERR value is out of range"
 	msgOutOfRangeLong  = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-	// Sorted sets.
+)
+
+// Sorted sets.
+const (
 	msgLimitRank     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
 	msgWithScoresLex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
-	msgRangeLong     = "ERR value is out of range, value must between %d and %d"
-	msgOutOfRange    = "ERR value is out of range"
 	msgAtLeastOneKey = "ERR at least 1 input key is needed for '%s' command"
 )
 

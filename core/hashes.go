@@ -335,7 +335,7 @@ func hashDump(c *Ctx, fields, values bool) error {
 // https://redis.io/commands/hincrby
 func cmdHincrby(c *Ctx) error {
 	key, field := c.Args[1], c.Args[2]
-	incr, ok := parseInt(c.Args[3])
+	incr, ok := parseLongLong(c.Args[3])
 	if !ok {
 		c.W.Error(msgNotInt)
 		return nil
@@ -353,7 +353,7 @@ func cmdHincrby(c *Ctx) error {
 			return err
 		}
 		if had {
-			if cur, ok = parseInt(v); !ok {
+			if cur, ok = parseLongLong(v); !ok {
 				c.W.Error(msgHashNotInt)
 				return nil
 			}
@@ -381,7 +381,7 @@ func cmdHincrby(c *Ctx) error {
 // https://redis.io/commands/hincrbyfloat
 func cmdHincrbyfloat(c *Ctx) error {
 	key, field := c.Args[1], c.Args[2]
-	incr, ok := ldParse(c.Args[3])
+	incr, ok := parseLongDouble(c.Args[3])
 	if !ok {
 		c.W.Error(msgNotFloat)
 		return nil
@@ -394,7 +394,7 @@ func cmdHincrbyfloat(c *Ctx) error {
 	if err != nil {
 		return c.fail(err)
 	}
-	cur, _ := ldParse([]byte("0"))
+	cur, _ := parseLongDouble([]byte("0"))
 	had := false
 	if exists {
 		var v []byte
@@ -403,13 +403,13 @@ func cmdHincrbyfloat(c *Ctx) error {
 			return err
 		}
 		if had {
-			if cur, ok = ldParse(v); !ok {
+			if cur, ok = parseLongDouble(v); !ok {
 				c.W.Error(msgHashNotFloat)
 				return nil
 			}
 		}
 	}
-	sum, ok := ldAdd(cur, incr)
+	sum, ok := addLongDoubles(cur, incr)
 	if !ok {
 		c.W.Error(msgIncrFloatNaN)
 		return nil
@@ -443,10 +443,14 @@ func cmdHrandfield(c *Ctx) error {
 		if err != nil {
 			return err
 		}
+		if len(subs) == 0 {
+			c.W.Null()
+			return nil
+		}
 		c.W.Bulk(subs[0])
 		return nil
 	}
-	n, ok := parseInt(c.Args[2])
+	n, ok := parseLongLong(c.Args[2])
 	if !ok {
 		c.W.Error(msgNotInt)
 		return nil
@@ -526,9 +530,8 @@ func cmdHscan(c *Ctx) error {
 // which whole reports true is returned in one step, as Redis does for its
 // small encodings.
 func scanGeneric(c *Ctx, typ byte, whole func(Record) (bool, error), withPages bool) error {
-	cur, ok := parseElemCursor(c.Args[2])
+	cur, ok := c.parseCursor(c.Args[2])
 	if !ok {
-		c.W.Error(msgInvalidCursor)
 		return nil
 	}
 	r, ok, err := c.lookupType(c.Args[1], typ)
@@ -539,9 +542,8 @@ func scanGeneric(c *Ctx, typ byte, whole func(Record) (bool, error), withPages b
 		c.emptyScan()
 		return nil
 	}
-	o, msg := parseElemScanOptions(c.Args[3:])
-	if msg != "" {
-		c.W.Error(msg)
+	o, ok := c.parseScanOptions(3, false)
+	if !ok {
 		return nil
 	}
 	all, err := whole(r)

@@ -1,9 +1,16 @@
 package core
 
 import (
+	"bufio"
+	"bytes"
 	"math/rand/v2"
+	"net"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/foliodb/folio/core/resp"
 )
 
 // TestListsTranscript plays conformance/testdata/lists.txt against a real
@@ -137,4 +144,174 @@ func TestListsModel(t *testing.T) {
 // redis-server and the engine.
 func TestSortTranscript(t *testing.T) {
 	diffTranscript(t, "sort.txt")
+}
+
+// TestListsBlocking parks blocking list commands on empty keys and serves
+// them with pushes from another session, in the order they blocked.
+func TestListsBlocking(t *testing.T) {
+	e, a := testEngine(t)
+	b, p := e.NewSession(), e.NewSession()
+	do := func(s *Session, args ...string) (string, bool) {
+		var w resp.Writer
+		bs := make([][]byte, len(args))
+		for i, x := range args {
+			bs[i] = []byte(x)
+		}
+		out := e.Exec(s, bs, &w)
+		return string(w.B), out.Blocked != nil
+	}
+	deliveries := func() map[*Session]string {
+		m := map[*Session]string{}
+		for _, d := range e.TakeDeliveries() {
+			m[d.Session] += string(d.Data)
+		}
+		return m
+	}
+	if got, blocked := do(a, "BLPOP", "l1", "l2", "0"); got != "" || !blocked {
+		t.Fatalf("BLPOP on empty lists: %q blocked=%v", got, blocked)
+	}
+	if got, blocked := do(b, "BLMOVE", "l2", "dst", "RIGHT", "LEFT", "0"); got != "" || !blocked {
+		t.Fatalf("BLMOVE on an empty list: %q blocked=%v", got, blocked)
+	}
+	// One element for two waiters on l2: the first to block gets it.
+	if got, _ := do(p, "RPUSH", "l2", "x"); got != ":1\r\n" {
+		t.Fatalf("RPUSH: %q", got)
+	}
+	d := deliveries()
+	if d[a] != "*2\r\n$2\r\nl2\r\n$1\r\nx\r\n" || d[b] != "" {
+		t.Fatalf("after the first push: %v", d)
+	}
+	do(p, "RPUSH", "l2", "y")
+	if d := deliveries(); d[b] != "$1\r\ny\r\n" {
+		t.Fatalf("BLMOVE served: %v", d)
+	}
+	if got, _ := do(p, "LRANGE", "dst", "0", "-1"); got != "*1\r\n$1\r\ny\r\n" {
+		t.Fatalf("dst: %q", got)
+	}
+	if got, _ := do(p, "GET", "l2"); got != "$-1\r\n" {
+		t.Fatalf("l2 not deleted after the served pops: %q", got)
+	}
+	// BLMPOP with a count.
+	if _, blocked := do(a, "BLMPOP", "0", "2", "m1", "m2", "RIGHT", "COUNT", "2"); !blocked {
+		t.Fatal("BLMPOP did not block")
+	}
+	do(p, "RPUSH", "m2", "a", "b", "c")
+	if d := deliveries(); d[a] != "*2\r\n$2\r\nm2\r\n*2\r\n$1\r\nc\r\n$1\r\nb\r\n" {
+		t.Fatalf("BLMPOP served: %v", d)
+	}
+	// A timeout passes: the timeout reply is a null array.
+	if _, blocked := do(b, "BRPOP", "nope", "0.5"); !blocked {
+		t.Fatal("BRPOP did not block")
+	}
+	e.now = func() time.Time { return time.Unix(1700000001, 0) }
+	e.ExpireBlocked()
+	if d := deliveries(); d[b] != "*-1\r\n" {
+		t.Fatalf("BRPOP timed out: %v", d)
+	}
+}
+
+// TestListsKeyspaceEvents runs list commands (and SORT STORE) against a
+// real redis-server and the engine with keyspace events on, and compares
+// the events each fires, in order.
+func TestListsKeyspaceEvents(t *testing.T) {
+	rc := startRedis(t)
+	sub, err := net.Dial("tcp", rc.c.RemoteAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	subr := bufio.NewReader(sub)
+	e, s := testEngine(t)
+	fs := e.NewSession()
+	setup := [][]string{{"CONFIG", "SET", "notify-keyspace-events", "KEA"}}
+	for _, c := range setup {
+		rc.do(t, c)
+		e.Do(s, c...)
+	}
+	sub.Write(encodeCommand([]string{"PSUBSCRIBE", "__keyevent@0__:*"}))
+	if _, err := readRaw(subr); err != nil {
+		t.Fatal(err)
+	}
+	e.Do(fs, "PSUBSCRIBE", "__keyevent@0__:*")
+	e.TakeDeliveries()
+
+	events := func(raw []byte) []string {
+		var out []string
+		rd := resp.NewReader(bytes.NewReader(raw))
+		for {
+			v, err := rd.Read()
+			if err != nil {
+				return out
+			}
+			if len(v.Elems) == 4 && v.Elems[0].Str == "pmessage" {
+				ev := strings.TrimPrefix(v.Elems[2].Str, "__keyevent@0__:")
+				out = append(out, ev+" "+v.Elems[3].Str)
+			}
+		}
+	}
+	redisEvents := func() []string {
+		// A PING on the subscriber connection marks the end of the events.
+		sub.Write(encodeCommand([]string{"PING"}))
+		var raw []byte
+		for {
+			sub.SetReadDeadline(time.Now().Add(5 * time.Second))
+			m, err := readRaw(subr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(m, []byte("pong")) {
+				return events(raw)
+			}
+			raw = append(raw, m...)
+		}
+	}
+	total := 0
+	for _, c := range [][]string{
+		{"RPUSH", "l", "a", "b", "c"},
+		{"LPUSH", "l", "z"},
+		{"LPUSHX", "l", "y"},
+		{"RPUSHX", "nolist", "y"},
+		{"LINSERT", "l", "BEFORE", "b", "x"},
+		{"LINSERT", "l", "BEFORE", "nothere", "x"},
+		{"LSET", "l", "0", "q"},
+		{"LREM", "l", "0", "x"},
+		{"LREM", "l", "0", "nothere"},
+		{"LTRIM", "l", "0", "-1"},
+		{"LTRIM", "l", "1", "-1"},
+		{"LPOP", "l"},
+		{"RPOP", "l", "2"},
+		{"LPOP", "l", "0"},
+		{"RPUSH", "l", "a", "b"},
+		{"LMOVE", "l", "m", "LEFT", "RIGHT"},
+		{"LMOVE", "m", "m", "LEFT", "RIGHT"},
+		{"RPOPLPUSH", "l", "m"},
+		{"RPUSH", "l", "a", "b", "c"},
+		{"LMPOP", "2", "nolist", "l", "RIGHT", "COUNT", "2"},
+		{"BLPOP", "nolist", "l", "0"},
+		{"BLMOVE", "m", "l", "RIGHT", "LEFT", "0"},
+		{"BRPOPLPUSH", "m", "l", "0"},
+		{"BLMPOP", "0", "1", "l", "LEFT", "COUNT", "10"},
+		{"RPUSH", "l", "3", "1", "2"},
+		{"SORT", "l", "STORE", "sorted"},
+		{"SORT", "nolist", "STORE", "sorted"},
+		{"LTRIM", "l", "5", "10"},
+		{"RPUSH", "l", "a", "b"},
+		{"LREM", "l", "0", "a"},
+		{"LREM", "l", "0", "b"},
+	} {
+		rc.do(t, c)
+		want := redisEvents()
+		total += len(want)
+		e.Do(s, c...)
+		var got []string
+		for _, d := range e.TakeDeliveries() {
+			got = append(got, events(d.Data)...)
+		}
+		if strings.Join(got, ", ") != strings.Join(want, ", ") {
+			t.Errorf("%q:\nredis: %q\nfolio: %q", c, want, got)
+		}
+	}
+	if total < 30 {
+		t.Fatalf("only %d events from redis: the test is not seeing them", total)
+	}
 }

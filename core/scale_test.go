@@ -3,13 +3,16 @@ package core_test
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/foliodb/folio/core"
 	"github.com/foliodb/folio/core/resp"
+	"github.com/foliodb/folio/core/store"
 	"github.com/foliodb/folio/core/store/memstore"
+	"github.com/foliodb/folio/hosts/native/sqlitestore"
 )
 
 // BenchmarkScale measures single-element operations on a collection of
@@ -18,20 +21,37 @@ import (
 //
 //	go test ./core -run '^$' -bench 'Scale' -benchtime 20000x
 //
-// Other collection types may add cases; keep the names
-// Scale/<store>/<op>/<size>.
+// (add -bench 'Scale/mem' for the memory store only: filling SQLite with a
+// million elements takes a while). Other collection types may add cases;
+// keep the names Scale/<store>/<op>/<size>.
 func BenchmarkScale(b *testing.B) {
-	b.Run("mem", func(b *testing.B) {
-		for _, size := range []int{10, 1_000_000} {
-			benchScaleHash(b, size)
-			benchScaleSet(b, size)
-		}
-	})
+	stores := []struct {
+		name string
+		open func(b *testing.B) store.Store
+	}{
+		{"mem", func(*testing.B) store.Store { return memstore.New() }},
+		{"sqlite", func(b *testing.B) store.Store {
+			st, err := sqlitestore.Open(filepath.Join(b.TempDir(), "scale.db"), sqlitestore.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { st.Close() })
+			return st
+		}},
+	}
+	for _, st := range stores {
+		b.Run(st.name, func(b *testing.B) {
+			for _, size := range []int{10, 1_000_000} {
+				benchScaleHash(b, st.open, size)
+				benchScaleSet(b, st.open, size)
+			}
+		})
+	}
 }
 
-// scaleEngine opens a memory engine for a scale benchmark.
-func scaleEngine(b *testing.B) (*core.Engine, *core.Session) {
-	e, err := core.New(memstore.New(), core.Options{Now: func() time.Time { return time.Unix(1700000000, 0) }, Seed: 1})
+// scaleEngine opens an engine over a fresh store for a scale benchmark.
+func scaleEngine(b *testing.B, open func(*testing.B) store.Store) (*core.Engine, *core.Session) {
+	e, err := core.New(open(b), core.Options{Now: func() time.Time { return time.Unix(1700000000, 0) }, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -67,8 +87,8 @@ func run1(b *testing.B, e *core.Engine, s *core.Session, w *resp.Writer, args ..
 	}
 }
 
-func benchScaleHash(b *testing.B, size int) {
-	e, s := scaleEngine(b)
+func benchScaleHash(b *testing.B, open func(*testing.B) store.Store, size int) {
+	e, s := scaleEngine(b, open)
 	fill(b, e, s, "HSET", "h", "field:", size, true)
 	hset, key := []byte("HSET"), []byte("h")
 	b.Run(fmt.Sprintf("hset-existing/%d", size), func(b *testing.B) {
@@ -86,8 +106,8 @@ func benchScaleHash(b *testing.B, size int) {
 	})
 }
 
-func benchScaleSet(b *testing.B, size int) {
-	e, s := scaleEngine(b)
+func benchScaleSet(b *testing.B, open func(*testing.B) store.Store, size int) {
+	e, s := scaleEngine(b, open)
 	fill(b, e, s, "SADD", "s", "member:", size, false)
 	sadd, srem, key := []byte("SADD"), []byte("SREM"), []byte("s")
 	b.Run(fmt.Sprintf("sadd-srem/%d", size), func(b *testing.B) {

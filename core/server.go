@@ -398,6 +398,7 @@ func cmdReset(c *Ctx) error {
 	s := c.S
 	s.multi = nil
 	s.watches = nil
+	c.E.dropSubscriptions(s)
 	s.DB = 0
 	s.Proto = 2
 	s.Name = ""
@@ -543,6 +544,12 @@ func (e *Engine) clientLine(s *Session, nowMS int64) string {
 	}
 	if s.multi != nil {
 		flags += "x"
+	}
+	if s.IsBlocked() {
+		flags += "b"
+	}
+	if s.subscribed() {
+		flags += "P"
 	}
 	if s.NoEvict {
 		flags += "e"
@@ -883,13 +890,17 @@ func defaultConfig() map[string]string {
 // does not call ConfigHook.
 func (e *Engine) SetConfig(name, value string) {
 	name = strings.ToLower(name)
-	e.config[name] = value
 	switch name {
 	case "requirepass":
 		e.requirePass = value
 	case "notify-keyspace-events":
+		// Kept in CONFIG GET's form ("AKE"); notifyDB reads the classes.
+		if v, ok := normalizeNotify(value); ok {
+			value = v
+		}
 		e.notifyFlags = value
 	}
+	e.config[name] = value
 }
 
 // Config returns a parameter's value.

@@ -3,7 +3,6 @@ package core
 import (
 	"bytes"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -216,7 +215,7 @@ func cmdSpop(c *Ctx) error {
 	}
 	if withCount {
 		var ok bool
-		n, ok = parseInt(c.Args[2])
+		n, ok = parseLongLong(c.Args[2])
 		if !ok || n < 0 {
 			c.W.Error(msgValueOutOfRange)
 			return nil
@@ -261,6 +260,10 @@ func cmdSpop(c *Ctx) error {
 		return err
 	}
 	if !withCount {
+		if len(popped) == 0 {
+			c.W.Null()
+			return nil
+		}
 		c.W.Bulk(popped[0])
 		return nil
 	}
@@ -293,10 +296,14 @@ func cmdSrandmember(c *Ctx) error {
 		if err != nil {
 			return err
 		}
+		if len(subs) == 0 {
+			c.W.Null()
+			return nil
+		}
 		c.W.Bulk(subs[0])
 		return nil
 	}
-	n, ok := parseInt(c.Args[2])
+	n, ok := parseLongLong(c.Args[2])
 	if !ok {
 		c.W.Error(msgNotInt)
 		return nil
@@ -565,7 +572,7 @@ func setOpReply(c *Ctx, op int, keys [][]byte) error {
 // SINTERCARD numkeys key [key ...] [LIMIT limit]
 // https://redis.io/commands/sintercard
 func cmdSintercard(c *Ctx) error {
-	numkeys, ok := parseInt(c.Args[1])
+	numkeys, ok := parseLongLong(c.Args[1])
 	if !ok || numkeys < 1 {
 		c.W.Error(msgNumKeys)
 		return nil
@@ -578,7 +585,7 @@ func cmdSintercard(c *Ctx) error {
 	for j := 2 + int(numkeys); j < len(c.Args); j++ {
 		if strings.EqualFold(string(c.Args[j]), "limit") && j+1 < len(c.Args) {
 			j++
-			l, ok := parseInt(c.Args[j])
+			l, ok := parseLongLong(c.Args[j])
 			if !ok || l < 0 {
 				c.W.Error(msgLimitNegative)
 				return nil
@@ -680,8 +687,7 @@ func cmdSscan(c *Ctx) error {
 		}
 		ints := true
 		err := c.scanElems(r.ID, nil, nil, false, func(m, _ []byte) bool {
-			_, err := strconv.ParseInt(string(m), 10, 64)
-			ints = err == nil && isCanonicalInt(m)
+			_, ints = parseLongLong(m)
 			return ints
 		})
 		return ints, err

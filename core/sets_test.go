@@ -1,10 +1,18 @@
 package core_test
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/foliodb/folio/core"
+	"github.com/foliodb/folio/core/resp"
 )
 
 // setScript exercises every set command and option; its replies are
@@ -380,4 +388,86 @@ func TestHashSetRandomRedis(t *testing.T) {
 		b.WriteString(line + "\n")
 	}
 	diffAgainstRedis(t, b.String())
+}
+
+// TestHashSetNotifications compares the keyspace events hash and set
+// commands fire with redis-server's, in order.
+func TestHashSetNotifications(t *testing.T) {
+	e, sub, clock := newClockEngine(t)
+	cmdr := e.NewSession()
+	do := func(s *core.Session, args ...string) string {
+		bs := make([][]byte, len(args))
+		for i, x := range args {
+			bs[i] = []byte(x)
+		}
+		return string(execHost(t, e, s, clock, bs))
+	}
+	if r := do(cmdr, "CONFIG", "SET", "notify-keyspace-events", "KEA"); r != "+OK\r\n" {
+		t.Fatalf("CONFIG SET notify-keyspace-events: %q", r)
+	}
+	port := startRedis(t)
+	dial := func() (net.Conn, *bufio.Reader, func(...string) []byte) {
+		conn, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		rd := bufio.NewReader(conn)
+		return conn, rd, func(args ...string) []byte {
+			conn.Write(resp.AppendCommand(nil, args...))
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			raw, err := readRaw(rd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return raw
+		}
+	}
+	subConn, subRd, subDo := dial()
+	_, _, redisDo := dial()
+	redisDo("CONFIG", "SET", "notify-keyspace-events", "KEA")
+	subDo("PSUBSCRIBE", "__key*__:*")
+	do(sub, "PSUBSCRIBE", "__key*__:*")
+	e.TakeDeliveries()
+	pong := "*2\r\n$4\r\npong\r\n$0\r\n\r\n"
+	events := 0
+	for _, line := range []string{
+		"HSET h a 1 b 2", "HSET h a 1", "HMSET h c 3", "HSETNX h a 9", "HSETNX h d 4",
+		"HINCRBY h n 5", "HINCRBY h a x", "HINCRBYFLOAT h f 1.5", "HDEL h nope", "HDEL h a b",
+		"HDEL h c d n f", "HSETNX h2 x 1", "HINCRBY h3 n 1", "HINCRBYFLOAT h4 f 1",
+		"SADD s a b c", "SADD s a", "SREM s nope", "SREM s a", "SMOVE s t b", "SMOVE s t nope",
+		"SMOVE s s c", "SADD t c", "SMOVE s t c", "SPOP t 0", "SADD p x", "SPOP p", "SADD p x y",
+		"SPOP p 5", "SADD s1 a b", "SADD s2 b c", "SINTERSTORE d s1 s2", "SUNIONSTORE d s1 s2",
+		"SDIFFSTORE d s1 s2", "SDIFFSTORE d s1 s1", "SINTERSTORE d s1 nokey", "SUNIONSTORE d nokey",
+		"SET str x", "SUNIONSTORE str s1", "SREM s1 a b", "SRANDMEMBER s2", "SISMEMBER s2 b",
+	} {
+		args := strings.Fields(line)
+		redisDo(args...)
+		fmt.Fprintf(subConn, "*1\r\n$4\r\nPING\r\n") // events come before its pong
+		var want []byte
+		for {
+			raw, err := readRaw(subRd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(raw) == pong {
+				break
+			}
+			want = append(want, raw...)
+		}
+		do(cmdr, args...)
+		var got []byte
+		for _, d := range e.TakeDeliveries() {
+			if d.Session == sub {
+				got = append(got, d.Data...)
+			}
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: events differ\nredis: %q\nfolio: %q", line, want, got)
+		}
+		events += bytes.Count(want, []byte("pmessage"))
+	}
+	if events < 60 {
+		t.Errorf("redis sent only %d events", events)
+	}
 }

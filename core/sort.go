@@ -188,13 +188,19 @@ func sortGeneric(c *Ctx, readonly bool) error {
 			}
 			it.score = f
 		}
-		slices.SortStableFunc(vec, func(a, b sortItem) int {
-			cmp := sortCompare(&a, &b, o.alpha, o.by != nil)
+		cmp := func(a, b *sortItem) int {
+			r := sortCompare(a, b, o.alpha, o.by != nil)
 			if o.desc {
-				return -cmp
+				return -r
 			}
-			return cmp
-		})
+			return r
+		}
+		if o.by != nil && (start != 0 || end != n-1) {
+			pqsort(vec, cmp, int(start), int(end))
+		} else {
+			// glibc's qsort, which Redis calls here, is a stable merge sort.
+			slices.SortStableFunc(vec, func(a, b sortItem) int { return cmp(&a, &b) })
+		}
 	}
 
 	count := max(end-start+1, 0)
@@ -398,4 +404,113 @@ func (c *Ctx) sortStore(key []byte, vals [][]byte) error {
 	}
 	c.notify(notifyList, "sortstore", key)
 	return nil
+}
+
+// pqsort sorts v so that at least its elements lrange..rrange are in their
+// final places, as Redis's pqsort.c (Bentley & McIlroy's quicksort that
+// skips partitions outside the range) does. SORT uses it with BY and LIMIT;
+// it is not stable, so ties come out in the same order as in Redis only
+// if the algorithm is the same step for step.
+func pqsort(v []sortItem, cmp func(a, b *sortItem) int, lrange, rrange int) {
+	pqsortRange(v, 0, len(v), cmp, lrange, rrange)
+}
+
+func pqsortRange(v []sortItem, a, n int, cmp func(a, b *sortItem) int, lrange, rrange int) {
+	swap := func(i, j int) { v[i], v[j] = v[j], v[i] }
+	vecswap := func(i, j, k int) {
+		for ; k > 0; k, i, j = k-1, i+1, j+1 {
+			swap(i, j)
+		}
+	}
+	med3 := func(i, j, k int) int {
+		if cmp(&v[i], &v[j]) < 0 {
+			if cmp(&v[j], &v[k]) < 0 {
+				return j
+			}
+			if cmp(&v[i], &v[k]) < 0 {
+				return k
+			}
+			return i
+		}
+		if cmp(&v[j], &v[k]) > 0 {
+			return j
+		}
+		if cmp(&v[i], &v[k]) < 0 {
+			return i
+		}
+		return k
+	}
+	outside := func(lo, cnt int) bool {
+		hi := lo + cnt - 1
+		return lrange < lo && rrange < lo || lrange > hi && rrange > hi
+	}
+	for {
+		if n < 7 {
+			for pm := a + 1; pm < a+n; pm++ {
+				for pl := pm; pl > a && cmp(&v[pl-1], &v[pl]) > 0; pl-- {
+					swap(pl, pl-1)
+				}
+			}
+			return
+		}
+		pm := a + n/2
+		if n > 7 {
+			pl, pn := a, a+n-1
+			if n > 40 {
+				d := n / 8
+				pl = med3(pl, pl+d, pl+2*d)
+				pm = med3(pm-d, pm, pm+d)
+				pn = med3(pn-2*d, pn-d, pn)
+			}
+			pm = med3(pl, pm, pn)
+		}
+		swap(a, pm)
+		pa, pb := a+1, a+1
+		pc, pd := a+n-1, a+n-1
+		for {
+			for pb <= pc {
+				r := cmp(&v[pb], &v[a])
+				if r > 0 {
+					break
+				}
+				if r == 0 {
+					swap(pa, pb)
+					pa++
+				}
+				pb++
+			}
+			for pb <= pc {
+				r := cmp(&v[pc], &v[a])
+				if r < 0 {
+					break
+				}
+				if r == 0 {
+					swap(pc, pd)
+					pd--
+				}
+				pc--
+			}
+			if pb > pc {
+				break
+			}
+			swap(pb, pc)
+			pb++
+			pc--
+		}
+		pn := a + n
+		r := min(pa-a, pb-pa)
+		vecswap(a, pb-r, r)
+		r = min(pd-pc, pn-pd-1)
+		vecswap(pb, pn-r, r)
+		if r = pb - pa; r > 1 && !outside(a, r) {
+			pqsortRange(v, a, r, cmp, lrange, rrange)
+		}
+		if r = pd - pc; r > 1 {
+			a, n = pn-r, r
+			if !outside(a, n) {
+				continue
+			}
+		}
+		return
+	}
 }

@@ -9,20 +9,25 @@ package core
 // member, two elements under the collection's id (see keyspace.go):
 //
 //	'e' id(8) 'm' member              -> score: float64 bits, big-endian (8 bytes)
-//	'e' id(8) 's' sortable(8) member  -> empty (the score index)
+//	'e' id(8) 's' sortable(8) member  -> empty ("\x01" when the score is -0)
+//	'e' id(8) 'x'                     -> empty: Redis would hold it as a skiplist
 //
 // sortable(f) maps a float64 to 8 bytes that sort in numeric order: the
-// sign bit is flipped for positive numbers, every bit for negative ones.
-// Index keys therefore sort by (score, member), which is exactly Redis's
-// order. ZADD, ZREM and ZSCORE touch O(1) elements plus one record; a score
-// range is one index range scan from its start; ranks (ZRANGE by index,
-// ZRANK) are counted by scanning, O(rank), so the first and last pages of a
-// set stay cheap.
+// sign bit is flipped for positive numbers, every bit for negative ones
+// (-0 is written as 0: equal scores order by member). Index keys therefore
+// sort by (score, member), which is exactly Redis's order. ZADD, ZREM and
+// ZSCORE touch O(1) elements plus the record; a score range is one index
+// range scan from its start; ranks (ZRANGE by index, ZRANK) and counts
+// (ZCOUNT, ZLEXCOUNT) are found by scanning, O(rank) or O(count), so the
+// first and last pages of a set stay cheap.
 //
-// Scores are stored with -0 folded to 0: that is what Redis 7.0 replies
-// for the small (listpack-encoded) sorted sets that clients meet most.
-// Computed results that are not stored (ZUNION, ZINTER replies) keep -0,
-// as Redis's do.
+// Some replies depend on how Redis 7.0 encodes a set: a listpack stores -0
+// as 0 and ZSCAN returns it whole, in score order; a skiplist keeps -0 and
+// ZSCAN walks it with a cursor. A set is a skiplist once it has held more
+// than zset-max-listpack-entries (128) members or a member longer than
+// zset-max-listpack-value (64) bytes, and stays one; the 'x' element
+// remembers that for sets back under the limit. Stored results (ZUNIONSTORE
+// and the like) start over, as Redis converts them.
 
 import (
 	"bytes"
@@ -73,6 +78,18 @@ func init() {
 		"zintercard":       cmdZintercard,
 		"zscan":            cmdZscan,
 	})
+	registerEncoding(TypeZSet, zsetObjectEncoding)
+}
+
+// zsetObjectEncoding answers OBJECT ENCODING as Redis 7.0 would: a set is
+// a listpack until it holds more than zset-max-listpack-entries members or
+// one longer than zset-max-listpack-value bytes, then a skiplist for good
+// (stored results, such as ZUNIONSTORE's, start over).
+func zsetObjectEncoding(c *Ctx, r Record) (string, error) {
+	if sl, err := c.zIsSkiplist(r); err != nil || sl {
+		return "skiplist", err
+	}
+	return "listpack", nil
 }
 
 // ---- layout ----
@@ -142,14 +159,20 @@ func (c *Ctx) zScore(id uint64, member []byte) (float64, bool, error) {
 }
 
 // zPut sets member's score in zset id; old is its current score, nil for
-// a new member.
-func (c *Ctx) zPut(id uint64, member []byte, score float64, old *float64) error {
+// a new member. A skiplist-encoded set keeps -0 as such; a listpack one
+// stores it as 0, as Redis's do.
+func (c *Ctx) zPut(id uint64, member []byte, score float64, old *float64, skiplist bool) error {
 	tx, err := c.Tx()
 	if err != nil {
 		return err
 	}
+	var page []byte
 	if score == 0 {
-		score = 0
+		if skiplist && math.Signbit(score) {
+			page = negZeroPage
+		} else {
+			score = 0
+		}
 	}
 	var kb [64]byte
 	if old != nil {
@@ -162,7 +185,25 @@ func (c *Ctx) zPut(id uint64, member []byte, score float64, old *float64) error 
 	if err := tx.Put(zMemberKey(kb[:0], id, member), sb[:]); err != nil {
 		return err
 	}
-	return tx.Put(zIndexKey(kb[:0], id, score, member), nil)
+	return tx.Put(zIndexKey(kb[:0], id, score, member), page)
+}
+
+// negZeroPage marks an index entry whose score is -0 (its key, like 0's,
+// sorts among the equal scores by member).
+var negZeroPage = []byte{1}
+
+// zEncMarker is the element of a sorted set that Redis would hold as a
+// skiplist although it has no more than zset-max-listpack-entries members
+// (it had more, or a long member): Redis never converts back.
+var zEncMarker = []byte{'x'}
+
+// zIsSkiplist reports whether Redis 7.0 would hold zset r as a skiplist.
+func (c *Ctx) zIsSkiplist(r Record) (bool, error) {
+	if r.Count > zsetMaxListpackEntries {
+		return true, nil
+	}
+	_, ok, err := c.elemGet(r.ID, zEncMarker)
+	return ok, err
 }
 
 // zDel removes member, whose score is score, from zset id.
@@ -194,12 +235,16 @@ func (c *Ctx) zScan(id uint64, lo, hi []byte, reverse bool, fn func(member []byt
 	} else {
 		end = append(append(make([]byte, 0, len(p)+len(hi)), p...), hi...)
 	}
-	return tx.Scan(start, end, reverse, func(k, _ []byte) bool {
+	return tx.Scan(start, end, reverse, func(k, page []byte) bool {
 		s := k[len(p):]
 		if len(s) < 8 {
 			return true
 		}
-		return fn(s[8:], fromSortable(s[:8]))
+		score := fromSortable(s[:8])
+		if len(page) == 1 && page[0] == negZeroPage[0] {
+			score = math.Copysign(0, -1)
+		}
+		return fn(s[8:], score)
 	})
 }
 
@@ -328,27 +373,6 @@ func zHasNonzeroDigit(s string) bool {
 		}
 	}
 	return false
-}
-
-// zAtoi parses an integer argument as Redis's string2ll does.
-func zAtoi(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	d := b
-	if d[0] == '-' {
-		d = d[1:]
-	}
-	if len(d) == 0 || (d[0] == '0' && len(b) > 1) {
-		return 0, false
-	}
-	for _, ch := range d {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return n, err == nil
 }
 
 // zLexBound is one end of a lex range: "-" (kind -1), "+" (kind 1) or a
@@ -538,32 +562,6 @@ func zRankRange(start, end, n int64) (int64, int64, bool) {
 
 // ---- lookups, saving, replies ----
 
-// zErr replies WRONGTYPE for errWrongType and passes store errors on.
-func (c *Ctx) zErr(err error) error {
-	if err == errWrongType {
-		c.W.Error(msgWrongType)
-		return nil
-	}
-	return err
-}
-
-// zSave writes back zset key's record after its members changed; an
-// emptied set is deleted, firing "del". prev is the record as read, nil
-// for a new key.
-func (c *Ctx) zSave(key []byte, r *Record, prev *Record) error {
-	if r.Count <= 0 {
-		if prev == nil {
-			return nil
-		}
-		if err := c.deleteKey(key, *prev); err != nil {
-			return err
-		}
-		c.notify(notifyGeneric, "del", key)
-		return nil
-	}
-	return c.put(key, r, prev)
-}
-
 // zReplyEntries writes entries as ZRANGE does: members, with scores a flat
 // array in RESP2 and [member, score] pairs in RESP3.
 func (c *Ctx) zReplyEntries(es []zEntry, withScores bool) {
@@ -607,8 +605,18 @@ func (c *Ctx) zStore(dst []byte, es []zEntry, event string) error {
 		return err
 	}
 	r := Record{Type: TypeZSet, ID: id, Count: int64(len(es))}
+	// Redis converts a stored result to a listpack when it is small.
+	skiplist := len(es) > zsetMaxListpackEntries
 	for _, e := range es {
-		if err := c.zPut(id, e.member, e.score, nil); err != nil {
+		skiplist = skiplist || len(e.member) > zsetMaxListpackValue
+	}
+	if skiplist {
+		if err := c.elemPut(id, zEncMarker, nil); err != nil {
+			return err
+		}
+	}
+	for _, e := range es {
+		if err := c.zPut(id, e.member, e.score, nil, skiplist); err != nil {
 			return err
 		}
 	}
@@ -684,7 +692,7 @@ flags:
 	}
 	r, exists, err := c.lookupType(key, TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	prev := r
 	if !exists {
@@ -700,6 +708,35 @@ flags:
 			return err
 		}
 		r.Type = TypeZSet
+	}
+	// Redis's encoding, as far as it matters here (whether -0 is kept):
+	// known for a new key from the command's size, else read when needed.
+	encKnown, skiplist := false, false
+	if !exists {
+		maxLen := 0
+		for j := 0; j < n; j++ {
+			maxLen = max(maxLen, len(args[i+2*j+1]))
+		}
+		encKnown = true
+		skiplist = n > zsetMaxListpackEntries || maxLen > zsetMaxListpackValue
+		if skiplist {
+			if err := c.elemPut(r.ID, zEncMarker, nil); err != nil {
+				return err
+			}
+		}
+	}
+	isSkiplist := func(score float64) (bool, error) {
+		if score != 0 || !math.Signbit(score) {
+			return false, nil // only -0 depends on the encoding
+		}
+		if !encKnown {
+			encKnown = true
+			var err error
+			if skiplist, err = c.zIsSkiplist(r); err != nil {
+				return false, err
+			}
+		}
+		return skiplist, nil
 	}
 	var added, updated, processed int64
 	var score float64
@@ -727,13 +764,29 @@ flags:
 			}
 			processed++
 			if score != cur {
-				if err := c.zPut(r.ID, member, score, &cur); err != nil {
+				sl, err := isSkiplist(score)
+				if err != nil {
+					return err
+				}
+				if err := c.zPut(r.ID, member, score, &cur, sl); err != nil {
 					return err
 				}
 				updated++
 			}
 		case !xx:
-			if err := c.zPut(r.ID, member, score, nil); err != nil {
+			if !skiplist && (r.Count == zsetMaxListpackEntries || r.Count < zsetMaxListpackEntries && len(member) > zsetMaxListpackValue) {
+				// Redis converts to a skiplist here, for good (past the
+				// entries limit a set is one anyway: no marker needed).
+				if err := c.elemPut(r.ID, zEncMarker, nil); err != nil {
+					return err
+				}
+				encKnown, skiplist = true, true
+			}
+			sl, err := isSkiplist(score)
+			if err != nil {
+				return err
+			}
+			if err := c.zPut(r.ID, member, score, nil, sl); err != nil {
 				return err
 			}
 			r.Count++
@@ -781,7 +834,7 @@ flags:
 func cmdZscore(c *Ctx) error {
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
 		c.W.Null()
@@ -805,7 +858,7 @@ func cmdZscore(c *Ctx) error {
 func cmdZmscore(c *Ctx) error {
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	members := c.Args[2:]
 	c.W.Array(len(members))
@@ -833,7 +886,7 @@ func cmdZmscore(c *Ctx) error {
 func cmdZcard(c *Ctx) error {
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
 		c.W.Int(0)
@@ -857,7 +910,7 @@ func cmdZrevrank(c *Ctx) error { return zrankGeneric(c, true) }
 func zrankGeneric(c *Ctx, reverse bool) error {
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
 		c.W.Null()
@@ -896,7 +949,7 @@ func cmdZrem(c *Ctx) error {
 	key := c.Args[1]
 	r, ok, err := c.lookupType(key, TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
 		c.W.Int(0)
@@ -920,7 +973,7 @@ func cmdZrem(c *Ctx) error {
 	}
 	if deleted > 0 {
 		c.notify(notifyZSet, "zrem", key)
-		if err := c.zSave(key, &r, &prev); err != nil {
+		if _, err := c.saveCollection(key, &r, &prev); err != nil {
 			return err
 		}
 	}
@@ -941,7 +994,7 @@ func cmdZcount(c *Ctx) error {
 	}
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	var n int64
 	if ok {
@@ -966,7 +1019,7 @@ func cmdZlexcount(c *Ctx) error {
 	}
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	var n int64
 	if ok {
@@ -1056,11 +1109,11 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, typ zRangeType, dir zDirect
 			withScores = true
 		case opt == "limit" && left >= 2:
 			var ok bool
-			if offset, ok = zAtoi(args[j+1]); !ok {
+			if offset, ok = parseLongLong(args[j+1]); !ok {
 				c.W.Error(msgNotInt)
 				return nil
 			}
-			if limit, ok = zAtoi(args[j+2]); !ok {
+			if limit, ok = parseLongLong(args[j+2]); !ok {
 				c.W.Error(msgNotInt)
 				return nil
 			}
@@ -1100,8 +1153,8 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, typ zRangeType, dir zDirect
 	switch typ {
 	case zRangeRank:
 		var ok bool
-		if start, ok = zAtoi(args[minIdx]); ok {
-			end, ok = zAtoi(args[maxIdx])
+		if start, ok = parseLongLong(args[minIdx]); ok {
+			end, ok = parseLongLong(args[maxIdx])
 		}
 		if !ok {
 			c.W.Error(msgNotInt)
@@ -1122,7 +1175,7 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, typ zRangeType, dir zDirect
 	}
 	r, ok, err := c.lookupType(src, TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	var es []zEntry
 	if ok {
@@ -1186,8 +1239,8 @@ func zremrangeGeneric(c *Ctx, typ zRangeType) error {
 	case zRangeRank:
 		event = "zremrangebyrank"
 		var ok bool
-		if start, ok = zAtoi(c.Args[2]); ok {
-			end, ok = zAtoi(c.Args[3])
+		if start, ok = parseLongLong(c.Args[2]); ok {
+			end, ok = parseLongLong(c.Args[3])
 		}
 		if !ok {
 			c.W.Error(msgNotInt)
@@ -1210,7 +1263,7 @@ func zremrangeGeneric(c *Ctx, typ zRangeType) error {
 	}
 	r, ok, err := c.lookupType(key, TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
 		c.W.Int(0)
@@ -1251,7 +1304,8 @@ func (c *Ctx) zRemoveEntries(key []byte, r Record, es []zEntry, event string) er
 	}
 	r.Count -= int64(len(es))
 	c.notify(notifyZSet, event, key)
-	return c.zSave(key, &r, &prev)
+	_, err := c.saveCollection(key, &r, &prev)
+	return err
 }
 
 // ---- popping ----
@@ -1273,7 +1327,7 @@ func zpopMinMax(c *Ctx, max bool) error {
 	}
 	count := int64(-1)
 	if len(c.Args) == 3 {
-		n, ok := zAtoi(c.Args[2])
+		n, ok := parseLongLong(c.Args[2])
 		if !ok || n < 0 {
 			c.W.Error(msgValueOutOfRange)
 			return nil
@@ -1297,7 +1351,7 @@ func (c *Ctx) zpop(keys [][]byte, max, emitKey bool, count int64, nested, nilEmp
 	for _, k := range keys {
 		rec, ok, err := c.lookupType(k, TypeZSet)
 		if err != nil {
-			return true, c.zErr(err)
+			return true, c.fail(err)
 		}
 		if ok {
 			key, r, found = k, rec, true
@@ -1363,7 +1417,7 @@ func cmdBzmpop(c *Ctx) error { return zmpopGeneric(c, 2, true) }
 
 func zmpopGeneric(c *Ctx, numIdx int, block bool) error {
 	args := c.Args
-	numkeys, ok := zAtoi(args[numIdx])
+	numkeys, ok := parseLongLong(args[numIdx])
 	if !ok || numkeys < 1 {
 		c.W.Error(msgNumKeys)
 		return nil
@@ -1387,7 +1441,7 @@ func zmpopGeneric(c *Ctx, numIdx int, block bool) error {
 		more := len(args) - 1 - j
 		if count == -1 && strings.EqualFold(string(args[j]), "count") && more > 0 {
 			j++
-			n, ok := zAtoi(args[j])
+			n, ok := parseLongLong(args[j])
 			if !ok || n < 1 {
 				c.W.Error(msgCountPositive)
 				return nil
@@ -1436,7 +1490,7 @@ func (c *Ctx) zBlockingPop(keys [][]byte, max bool, timeoutIdx int, count int64,
 	for _, k := range keys {
 		_, ok, err := c.lookupType(k, TypeZSet)
 		if err != nil {
-			return c.zErr(err)
+			return c.fail(err)
 		}
 		if ok {
 			_, err := c.zpop([][]byte{k}, max, true, count, nested, nilEmpty)
@@ -1499,13 +1553,13 @@ func zParseTimeout(b []byte) (int64, string) {
 func cmdZrandmember(c *Ctx) error {
 	args := c.Args
 	if len(args) >= 3 {
-		l, ok := zAtoi(args[2])
+		l, ok := parseLongLong(args[2])
 		if !ok {
 			c.W.Error(msgNotInt)
 			return nil
 		}
 		if l == math.MinInt64 {
-			c.W.Error(fmt.Sprintf(msgRangeLong, -math.MaxInt64, math.MaxInt64))
+			c.W.Error(msgOutOfRangeLong)
 			return nil
 		}
 		withScores := false
@@ -1516,7 +1570,7 @@ func cmdZrandmember(c *Ctx) error {
 		if len(args) == 4 {
 			withScores = true
 			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
-				c.W.Error(msgOutOfRange)
+				c.W.Error(msgCountOutOfRange)
 				return nil
 			}
 		}
@@ -1524,7 +1578,7 @@ func cmdZrandmember(c *Ctx) error {
 	}
 	r, ok, err := c.lookupType(args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
 		c.W.Null()
@@ -1548,19 +1602,46 @@ func cmdZrandmember(c *Ctx) error {
 func zrandmemberCount(c *Ctx, l int64, withScores bool) error {
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok || l == 0 {
 		c.W.Array(0)
 		return nil
 	}
+	if l < 0 {
+		// Picks may repeat and their number is the client's: reply in
+		// batches rather than holding them all.
+		n := -l
+		if withScores && c.W.Proto == 2 {
+			c.W.Array(int(2 * n))
+		} else {
+			c.W.Array(int(n))
+		}
+		for n > 0 {
+			es, err := c.zRandom(r, min(n, zSmallRandom), false)
+			if err != nil {
+				return err
+			}
+			if len(es) == 0 {
+				return corruptError{c.Args[1]} // a record counting members it has not
+			}
+			for _, e := range es {
+				if withScores && c.W.Proto > 2 {
+					c.W.Array(2)
+				}
+				c.W.Bulk(e.member)
+				if withScores {
+					c.W.Double(e.score)
+				}
+			}
+			n -= int64(len(es))
+		}
+		return nil
+	}
 	var es []zEntry
-	switch {
-	case l >= r.Count:
+	if l >= r.Count {
 		err = c.zScan(r.ID, nil, nil, true, zCollect(&es, 0, -1))
-	case l < 0:
-		es, err = c.zRandom(r, -l, false)
-	default:
+	} else {
 		es, err = c.zRandom(r, l, true)
 	}
 	if err != nil {
@@ -1820,7 +1901,7 @@ func cmdZintercard(c *Ctx) error { return zsetOpGeneric(c, nil, 1, zOpInter, tru
 // zsetOpGeneric is Redis's zunionInterDiffGenericCommand.
 func zsetOpGeneric(c *Ctx, dst []byte, numIdx, op int, cardOnly bool) error {
 	args := c.Args
-	setnum, ok := zAtoi(args[numIdx])
+	setnum, ok := parseLongLong(args[numIdx])
 	if !ok {
 		c.W.Error(msgNotInt)
 		return nil
@@ -1882,7 +1963,7 @@ func zsetOpGeneric(c *Ctx, dst []byte, numIdx, op int, cardOnly bool) error {
 			withScores = true
 			j++
 		case cardOnly && remaining >= 2 && opt == "limit":
-			n, ok := zAtoi(args[j+1])
+			n, ok := parseLongLong(args[j+1])
 			if !ok || n < 0 {
 				c.W.Error(msgLimitNegative)
 				return nil
@@ -2000,82 +2081,52 @@ func zSourceLen(s *zSource) int64 {
 
 // ---- ZSCAN ----
 
-// zSmallScan is the size up to which ZSCAN returns a whole set in one
-// call, in score order, as Redis does for its listpack encoding
-// (zset-max-listpack-entries).
-const zSmallScan = 128
-
 // cmdZscan iterates the members and scores of a sorted set.
 // ZSCAN key cursor [MATCH pattern] [COUNT count]
 // https://redis.io/commands/zscan
 func cmdZscan(c *Ctx) error {
-	cur, ok := zParseCursor(c.Args[2])
+	cur, ok := parseElemCursor(c.Args[2])
 	if !ok {
 		c.W.Error(msgInvalidCursor)
 		return nil
 	}
 	r, ok, err := c.lookupType(c.Args[1], TypeZSet)
 	if err != nil {
-		return c.zErr(err)
+		return c.fail(err)
 	}
 	if !ok {
-		c.W.Array(2)
-		c.W.BulkString("0")
-		c.W.Array(0)
+		c.emptyScan()
 		return nil
 	}
-	count := int64(10)
-	var pattern []byte
-	opts := c.Args[3:]
-	for i := 0; i < len(opts); i += 2 {
-		if i+1 >= len(opts) {
-			c.W.Error(msgSyntax)
-			return nil
-		}
-		switch strings.ToLower(string(opts[i])) {
-		case "count":
-			n, ok := zAtoi(opts[i+1])
-			if !ok {
-				c.W.Error(msgNotInt)
-				return nil
-			}
-			if n < 1 {
-				c.W.Error(msgSyntax)
-				return nil
-			}
-			count = n
-		case "match":
-			pattern = opts[i+1]
-		default:
-			c.W.Error(msgSyntax)
-			return nil
-		}
+	o, msg := parseElemScanOptions(c.Args[3:])
+	if msg != "" {
+		c.W.Error(msg)
+		return nil
+	}
+	large, err := c.zIsSkiplist(r)
+	if err != nil {
+		return err
 	}
 	var es []zEntry
 	var next uint64
-	if r.Count <= zSmallScan {
+	if !large {
 		if err := c.zScan(r.ID, nil, nil, false, zCollect(&es, 0, -1)); err != nil {
 			return err
 		}
 	} else {
-		// Large sets: the cursor is the first 8 bytes of the next member
-		// (member order), so members present for the whole scan are never
-		// missed, whatever is added or removed meanwhile.
+		// Large sets walk the members in name order; the cursor is the
+		// SCAN-family one of collection.go, over the member names.
 		tx, err := c.Tx()
 		if err != nil {
 			return err
 		}
 		p := zMemberKey(nil, r.ID, nil)
-		var from [8]byte
-		binary.BigEndian.PutUint64(from[:], cur)
-		start := append(append([]byte(nil), p...), bytes.TrimRight(from[:], "\x00")...)
-		seen := int64(0)
+		start := append(append([]byte(nil), p...), cursorStart(cur)...)
+		seen := 0
 		err = tx.Scan(start, prefixEnd(p), false, func(k, v []byte) bool {
 			m := k[len(p):]
-			if seen >= count {
-				var b [8]byte
-				copy(b[:], m)
-				if nc := binary.BigEndian.Uint64(b[:]); nc > cur {
+			if seen >= o.count {
+				if nc := cursorFor(m); nc > cur {
 					next = nc
 					return false
 				}
@@ -2090,29 +2141,32 @@ func cmdZscan(c *Ctx) error {
 			return err
 		}
 	}
-	kept := es[:0]
-	for _, e := range es {
-		if pattern == nil || globMatch(pattern, e.member, false) {
-			kept = append(kept, e)
-		}
-	}
 	c.W.Array(2)
 	c.W.BulkString(strconv.FormatUint(next, 10))
-	c.W.Array(2 * len(kept))
+	n := 0
+	for _, e := range es {
+		if o.match(e.member) {
+			n++
+		}
+	}
+	c.W.Array(2 * n)
 	var tmp [32]byte
-	for _, e := range kept {
-		c.W.Bulk(e.member)
-		c.W.Bulk(appendScoreString(tmp[:0], e.score))
+	for _, e := range es {
+		if o.match(e.member) {
+			c.W.Bulk(e.member)
+			c.W.Bulk(appendScoreString(tmp[:0], e.score, large))
+		}
 	}
 	return nil
 }
 
 // appendScoreString formats a score as ZSCAN replies it, a bulk string in
-// both protocols: as Redis 7.0 keeps it in a listpack (d2string), an
-// integral value within ±LLONG_MAX/2 as an integer, else %.17g.
-func appendScoreString(b []byte, f float64) []byte {
+// both protocols. A small set answers as Redis 7.0 keeps scores in a
+// listpack (d2string): an integral value within ±LLONG_MAX/2 as an
+// integer, else %.17g; a large one (a skiplist in Redis) always %.17g.
+func appendScoreString(b []byte, f float64, large bool) []byte {
 	const half = float64(math.MaxInt64 / 2)
-	if f >= -half && f <= half && f == float64(int64(f)) {
+	if !large && f >= -half && f <= half && f == float64(int64(f)) {
 		return strconv.AppendInt(b, int64(f), 10)
 	}
 	switch {
@@ -2122,27 +2176,4 @@ func appendScoreString(b []byte, f float64) []byte {
 		return append(b, "-inf"...)
 	}
 	return strconv.AppendFloat(b, f, 'g', 17, 64)
-}
-
-// zParseCursor parses a SCAN cursor as Redis does (strtoul: a leading '-'
-// wraps around).
-func zParseCursor(b []byte) (uint64, bool) {
-	s := string(b)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	} else {
-		s = strings.TrimPrefix(s, "+")
-	}
-	if s == "" || s[0] < '0' || s[0] > '9' {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
 }

@@ -335,6 +335,8 @@ func TestZsetsRandomAgainstRedis(t *testing.T) {
 			return "+inf"
 		case 2:
 			return fmt.Sprint(rng.Float64()*100 - 50)
+		case 3:
+			return []string{"-0", "0", "-0.0"}[rng.IntN(3)]
 		}
 		n := rng.IntN(60) - 20
 		if rng.IntN(3) == 0 {
@@ -363,7 +365,7 @@ func TestZsetsRandomAgainstRedis(t *testing.T) {
 	for i := 0; i < 3000; i++ {
 		k := keys[rng.IntN(len(keys))]
 		var args []string
-		switch op := rng.IntN(22); op {
+		switch op := rng.IntN(25); op {
 		case 0, 1, 2, 3:
 			args = []string{"ZADD", k}
 			for _, f := range []string{"NX", "XX", "GT", "LT", "CH"} {
@@ -430,6 +432,12 @@ func TestZsetsRandomAgainstRedis(t *testing.T) {
 			}
 		case 20: // a small set with mixed scores: Redis walks it linearly
 			args = []string{"ZADD", "mix", fmt.Sprint(rng.IntN(5)), fmt.Sprintf("m%d", rng.IntN(40))}
+		case 22:
+			args = []string{"OBJECT", "ENCODING", keys[rng.IntN(3)]}
+		case 23:
+			args = []string{"ZSCAN", "mix", "0"}
+		case 24:
+			args = []string{"ZINCRBY", []string{"mix", keys[rng.IntN(3)]}[rng.IntN(2)], []string{"-0", "0", "1"}[rng.IntN(3)], member()}
 		case 21:
 			args = []string{"ZRANGEBYLEX", "mix", lexb(), lexb()}
 			switch rng.IntN(4) {
@@ -737,4 +745,44 @@ func TestZscanLarge(t *testing.T) {
 	if got := len(v.Elems[1].Elems) / 2; got != 111 {
 		t.Errorf("MATCH m12* found %d members, want 111", got)
 	}
+	// A large set is a skiplist in Redis: scores print as %.17g (redis-cli
+	// against 7.0.15 shows "1e+17"; a small set would show the integer).
+	e.Do(s, "ZADD", "z", "1e17", "big")
+	v, _ = resp.NewReader(bytes.NewReader(e.Do(s, "ZSCAN", "z", "0", "MATCH", "big", "COUNT", "5000"))).Read()
+	if len(v.Elems[1].Elems) != 2 || v.Elems[1].Elems[1].Str != "1e+17" {
+		t.Errorf("ZSCAN of a large set: %+v", v.Elems[1].Elems)
+	}
+}
+
+// FuzzZsetArgs feeds arbitrary arguments to the sorted set parsers (scores,
+// ranges, options): every reply must be one well-formed RESP value.
+//
+//	go test ./core/ -run '^$' -fuzz FuzzZsetArgs -fuzztime 30s
+func FuzzZsetArgs(f *testing.F) {
+	for _, seed := range [][3]string{
+		{"1", "a", "WITHSCORES"}, {"(1", "+inf", "LIMIT"}, {"-inf", "(5", "BYSCORE"},
+		{"[a", "(z", "BYLEX"}, {"0x1p3", "nan", "REV"}, {"", " 1", "1e400"}, {"-0", "inf", "INCR"},
+	} {
+		f.Add(seed[0], seed[1], seed[2])
+	}
+	e, s := newEngine(f)
+	e.Do(s, "ZADD", "z", "1", "a", "2", "b", "3", "c", "0", "d")
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		for _, cmd := range [][]string{
+			{"ZADD", "z", a, b}, {"ZADD", "z", c, a, b, "x"}, {"ZINCRBY", "z", a, "y"},
+			{"ZRANGE", "z", a, b, c}, {"ZRANGE", "z", a, b, "BYSCORE", "LIMIT", c, "2"},
+			{"ZRANGE", "z", a, b, "BYLEX", c}, {"ZCOUNT", "z", a, b}, {"ZLEXCOUNT", "z", a, b},
+			{"ZREMRANGEBYSCORE", "w", a, b}, {"ZUNION", a, "z", c}, {"ZMPOP", a, "w", b, c},
+			{"ZRANDMEMBER", "z", strconv.Itoa(len(a) - 5), c}, {"ZSCAN", "z", a, b, c},
+		} {
+			out := e.Do(s, cmd...)
+			rd := resp.NewReader(bytes.NewReader(out))
+			if _, err := rd.Read(); err != nil {
+				t.Fatalf("%q: bad reply %q: %v", cmd, out, err)
+			}
+			if _, err := rd.Read(); err == nil {
+				t.Fatalf("%q: more than one reply: %q", cmd, out)
+			}
+		}
+	})
 }

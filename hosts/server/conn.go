@@ -53,23 +53,29 @@ type conn struct {
 	qbuf   atomic.Int64
 	qfree  atomic.Int64
 
-	// MONITOR: once on, every byte for this client goes through monBuf and
-	// a writer goroutine, so other connections' feeds never block on it.
-	// A client that subscribes or blocks switches to the same asynchronous
-	// output (async), since other connections' commands produce its output.
-	monOn   bool // guarded by srv.mu
-	async   bool // guarded by srv.mu
-	waiting bool // blocked and reading only to notice a hang-up; srv.mu
+	// A client that can receive pushes (subscribed, blocked, MONITOR) is
+	// switched to queued mode during one of its own commands: from then on
+	// every byte for it is appended to qBuf with the engine locked, in the
+	// order it was produced, and a writer goroutine sends it, so other
+	// connections never wait on its socket.
+	queued  bool        // guarded by srv.mu
+	noIdle  atomic.Bool // queued: exempt from the idle timeout, as Redis exempts subscribers
+	monitor bool        // guarded by srv.mu
+	qMu     sync.Mutex
+	qBuf    []byte
+	qWake   chan struct{}
+	omem    atomic.Int64
 
-	readWhileBlocked bool // waitUnblocked read bytes that await parsing
-	monMu            sync.Mutex
-	monBuf           []byte
-	monWake          chan struct{}
-	omem             atomic.Int64
+	closing          atomic.Bool   // the writer sends what is queued, then stops
+	drained          chan struct{} // closed by the writer once it has
+	waiting          bool          // blocked, reading only to notice a hang-up; srv.mu
+	readWhileBlocked bool          // waitServed read bytes that await parsing
+	done             chan struct{} // closed by Kill
+	killOnce         sync.Once
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
-	c := &conn{srv: s, nc: nc, pcount: -1, fd: -1}
+	c := &conn{srv: s, nc: nc, pcount: -1, fd: -1, done: make(chan struct{}), drained: make(chan struct{})}
 	c.addr = nc.RemoteAddr().String()
 	if tc, ok := nc.(*net.TCPConn); ok {
 		if raw, err := tc.SyscallConn(); err == nil {
@@ -95,8 +101,10 @@ func (c *conn) serve() {
 			s.logf(levelWarning, "Closing client that reached max query buffer length: addr=%s", c.addr)
 			return
 		}
-		if t := s.timeout.Load(); t > 0 {
+		if t := s.timeout.Load(); t > 0 && !c.noIdle.Load() {
 			c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+		} else if t > 0 {
+			c.nc.SetReadDeadline(time.Time{})
 		}
 		n, err := c.nc.Read(c.buf[c.w:])
 		if n > 0 {
@@ -113,6 +121,12 @@ func (c *conn) serve() {
 				}
 				if perr != "" {
 					c.out.B = redcon.AppendError(c.out.B[:0], perr)
+					s.mu.Lock()
+					if c.queued {
+						c.enqueue(c.out.B)
+						c.out.B = c.out.B[:0]
+					}
+					s.mu.Unlock()
 					c.flush()
 					s.logf(levelVerbose, "Protocol error (%s) from client: addr=%s", perr, c.addr)
 					return
@@ -148,18 +162,27 @@ func (c *conn) cleanupSession() {
 
 func (c *conn) cleanup() {
 	s := c.srv
-	c.nc.Close()
 	s.mu.Lock()
-	if c.monOn {
-		c.monOn = false
-		s.monitors.Add(-1)
-		if !c.async {
-			close(c.monWake)
+	queued := c.queued
+	s.mu.Unlock()
+	if queued {
+		// Let the writer send the last replies (QUIT's +OK) first.
+		c.closing.Store(true)
+		select {
+		case c.qWake <- struct{}{}:
+		default:
+		}
+		select {
+		case <-c.drained:
+		case <-c.done:
+		case <-time.After(time.Second):
 		}
 	}
-	if c.async {
-		c.async = false
-		close(c.monWake)
+	c.Kill()
+	s.mu.Lock()
+	if c.monitor {
+		c.monitor = false
+		s.monitors.Add(-1)
 	}
 	s.eng.CloseSession(c.sess)
 	s.mu.Unlock()
@@ -343,12 +366,14 @@ func splitInline(line []byte) ([][]byte, string) {
 }
 
 // runBatch runs the batched commands under as few lock acquisitions as the
-// replies allow, writing once per flushThreshold of replies. It reports
-// whether the connection must close.
+// replies allow, writing once per flushThreshold of replies. A command that
+// blocks holds the rest of the batch until it is served. It reports whether
+// the connection must close.
 func (c *conn) runBatch() (closeConn bool) {
 	s := c.srv
 	start, i := 0, 0
 	for i < len(c.ends) && !closeConn {
+		blocked := false
 		s.mu.Lock()
 		now := s.cfg.Now()
 		c.sess.LastUsed = now
@@ -359,27 +384,23 @@ func (c *conn) runBatch() (closeConn bool) {
 			if s.monitors.Load() > 0 {
 				s.feedMonitors(c, args, now)
 			}
+			at := len(c.out.B)
 			o := s.eng.Exec(c.sess, args, &c.out)
-			if !c.async && (o.Blocked != nil || c.sess.Subscribed()) {
-				c.startAsync()
+			s.dispatch(c, at)
+			if !c.queued && (o.Blocked != nil || isSubscribe(args[0])) {
+				c.setQueued()
 			}
-			if c.monOn || c.async {
-				c.queue(c.out.B)
+			if c.queued {
+				c.enqueue(c.out.B)
 				c.out.B = c.out.B[:0]
-			}
-			s.dispatch()
-			if o.Blocked != nil {
-				if !o.Blocked.Deadline.IsZero() {
-					time.AfterFunc(time.Until(o.Blocked.Deadline), s.expireBlocked)
-				}
-				s.mu.Unlock()
-				if !c.waitUnblocked() {
-					return true
-				}
-				s.mu.Lock()
 			}
 			if o.Close || c.killed.Load() {
 				closeConn = true
+				break
+			}
+			if o.Blocked != nil {
+				blocked = true
+				s.armDeadline(o.Blocked)
 				break
 			}
 			if len(c.out.B) >= flushThreshold {
@@ -390,10 +411,17 @@ func (c *conn) runBatch() (closeConn bool) {
 		if !c.flush() {
 			return true
 		}
+		if blocked && !closeConn && !c.waitServed() {
+			return true
+		}
 	}
 	c.argv = c.argv[:0]
 	c.ends = c.ends[:0]
 	return closeConn
+}
+
+func isSubscribe(name []byte) bool {
+	return bytes.EqualFold(name, []byte("subscribe")) || bytes.EqualFold(name, []byte("psubscribe")) || bytes.EqualFold(name, []byte("ssubscribe"))
 }
 
 // flush writes the pending replies with one write.
@@ -411,11 +439,14 @@ func (c *conn) flush() bool {
 	return err == nil
 }
 
-// Kill closes the connection (CLIENT KILL from another client). Called
-// with the engine locked.
+// Kill closes the connection (CLIENT KILL from another client, output
+// over its limit, server shutdown).
 func (c *conn) Kill() {
-	c.killed.Store(true)
-	c.nc.Close()
+	c.killOnce.Do(func() {
+		c.killed.Store(true)
+		close(c.done)
+		c.nc.Close()
+	})
 }
 
 // ClientInfo reports figures for CLIENT LIST. Called with the engine locked.
@@ -424,27 +455,34 @@ func (c *conn) ClientInfo() core.ClientInfo {
 	if c.omem.Load() > 0 {
 		ev = "rw"
 	}
-	return core.ClientInfo{Fd: c.fd, Qbuf: c.qbuf.Load(), QbufFree: c.qfree.Load(), Omem: c.omem.Load(), TotMem: c.qbuf.Load() + c.qfree.Load() + c.omem.Load(), Events: ev, Monitor: c.monOn}
+	return core.ClientInfo{Fd: c.fd, Qbuf: c.qbuf.Load(), QbufFree: c.qfree.Load(), Omem: c.omem.Load(), TotMem: c.qbuf.Load() + c.qfree.Load() + c.omem.Load(), Events: ev, Monitor: c.monitor}
 }
 
 // SetMonitor turns the MONITOR feed on or off. Called with the engine locked.
 func (c *conn) SetMonitor(on bool) {
-	s := c.srv
-	if on == c.monOn {
+	if on == c.monitor {
 		return
 	}
-	c.monOn = on
+	c.monitor = on
 	if on {
-		s.monitors.Add(1)
-		if !c.async {
-			c.startWriter()
-		}
+		c.srv.monitors.Add(1)
+		c.setQueued()
 	} else {
-		s.monitors.Add(-1)
-		if !c.async {
-			close(c.monWake)
-		}
+		c.srv.monitors.Add(-1)
 	}
+}
+
+// setQueued switches the connection to queued output and starts its
+// writer. Called with the engine locked.
+func (c *conn) setQueued() {
+	if c.queued {
+		return
+	}
+	c.queued = true
+	c.noIdle.Store(true)
+	c.qWake = make(chan struct{}, 1)
+	c.srv.wg.Add(1)
+	go c.writer()
 }
 
 // Shutdown stops the server (SHUTDOWN). Called with the engine locked, so
@@ -459,48 +497,64 @@ func (c *conn) Shutdown(save bool) error {
 	return nil
 }
 
-// queue appends bytes for a MONITOR client and wakes its writer; past the
-// limit the client is disconnected, so a monitor that does not read
-// cannot grow the server's memory.
-func (c *conn) queue(b []byte) {
+// enqueue appends bytes for a queued client and wakes its writer; past
+// PushBufferLimit unsent bytes the client is disconnected, so a subscriber
+// or monitor that does not read cannot grow the server's memory. Called
+// with the engine locked.
+func (c *conn) enqueue(b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	c.monMu.Lock()
-	c.monBuf = append(c.monBuf, b...)
-	n := int64(len(c.monBuf))
-	c.monMu.Unlock()
+	c.qMu.Lock()
+	c.qBuf = append(c.qBuf, b...)
+	n := int64(len(c.qBuf))
+	c.qMu.Unlock()
 	c.omem.Store(n)
-	if n > c.srv.cfg.MonitorBufferLimit {
+	if n > c.srv.cfg.PushBufferLimit {
 		c.srv.logf(levelWarning, "Client addr=%s scheduled to be closed for overcoming of output buffer limits.", c.addr)
 		c.Kill()
 		return
 	}
 	select {
-	case c.monWake <- struct{}{}:
+	case c.qWake <- struct{}{}:
 	default:
 	}
 }
 
-func (c *conn) monitorWriter(wake chan struct{}) {
+func (c *conn) writer() {
 	defer c.srv.wg.Done()
 	var out []byte
 	for {
-		_, ok := <-wake
-		c.monMu.Lock()
-		out, c.monBuf = c.monBuf, out[:0]
-		c.monMu.Unlock()
+		select {
+		case <-c.qWake:
+		case <-c.done:
+			return
+		}
+		c.qMu.Lock()
+		out, c.qBuf = c.qBuf, out[:0]
+		c.qMu.Unlock()
 		if len(out) > 0 {
 			n, err := c.nc.Write(out)
 			c.srv.stats.netOut.Add(int64(n))
-			c.omem.Store(0)
+			c.qMu.Lock()
+			c.omem.Store(int64(len(c.qBuf)))
+			c.qMu.Unlock()
 			if err != nil {
-				c.nc.Close()
+				c.Kill()
 				return
 			}
+			if cap(out) > keepReplyBuffer {
+				out = nil
+			}
 		}
-		if !ok {
-			return
+		if c.closing.Load() {
+			c.qMu.Lock()
+			empty := len(c.qBuf) == 0
+			c.qMu.Unlock()
+			if empty {
+				close(c.drained)
+				return
+			}
 		}
 	}
 }
@@ -518,8 +572,8 @@ func (s *Server) feedMonitors(from *conn, args [][]byte, now time.Time) {
 	s.connMu.Lock()
 	defer s.connMu.Unlock()
 	for c := range s.conns {
-		if c.monOn {
-			c.queue(line)
+		if c.monitor {
+			c.enqueue(line)
 		}
 	}
 }

@@ -4,69 +4,71 @@ import (
 	"errors"
 	"net"
 	"time"
+
+	"github.com/foliodb/folio/core"
 )
 
 // Deliveries: messages of pub/sub and keyspace notifications, and the
 // replies of blocking commands served after they parked, are produced by
 // other connections' commands (core.Engine.TakeDeliveries). Their target
-// connection writes them through its asynchronous writer.
+// connection is in queued mode (see conn.queued) and its writer sends them.
 
-// dispatch hands the engine's deliveries to their connections. Called with
-// the engine locked.
-func (s *Server) dispatch() {
+// dispatch routes the engine's deliveries. A delivery to self, the client
+// running a command, goes before that command's reply, which starts at
+// out.B[at:], as Redis sends it. Called with the engine locked.
+func (s *Server) dispatch(self *conn, at int) {
 	for _, d := range s.eng.TakeDeliveries() {
-		c, ok := d.Session.Host.(*conn)
+		t, ok := d.Session.Host.(*conn)
 		if !ok {
 			continue
 		}
-		if !c.async {
-			c.startAsync()
+		if t == self && !t.queued {
+			reply := append([]byte(nil), t.out.B[at:]...)
+			t.out.B = append(append(t.out.B[:at], d.Data...), reply...)
+			at += len(d.Data)
+			continue
 		}
-		c.queue(d.Data)
-		if c.waiting && !c.sess.IsBlocked() {
-			c.waiting = false
-			// Interrupt the hang-up watch in waitUnblocked.
-			c.nc.SetReadDeadline(time.Now())
+		if !t.queued {
+			t.setQueued()
+		}
+		t.enqueue(d.Data)
+		if t.waiting && !t.sess.IsBlocked() {
+			t.waiting = false
+			// Interrupt the hang-up watch in waitServed.
+			t.nc.SetReadDeadline(time.Now())
 		}
 	}
+}
+
+// armDeadline answers a blocked command's timeout on time (real clock);
+// with a virtual clock the cron's ExpireBlocked answers it once the clock
+// passes the deadline. Called with the engine locked.
+func (s *Server) armDeadline(b *core.Blocked) {
+	if b.Deadline.IsZero() {
+		return
+	}
+	d := b.Deadline.Sub(s.cfg.Now())
+	time.AfterFunc(max(d, 0)+time.Millisecond, s.expireBlocked)
 }
 
 // expireBlocked answers blocked clients whose timeout passed.
 func (s *Server) expireBlocked() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.eng.ExpireBlocked()
-	s.dispatch()
-}
-
-// startAsync switches the connection to asynchronous output. Called with
-// the engine locked.
-func (c *conn) startAsync() {
-	if c.async {
+	if s.isClosed() {
 		return
 	}
-	c.async = true
-	if !c.monOn {
-		c.startWriter()
-	}
+	s.eng.ExpireBlocked()
+	s.dispatch(nil, 0)
 }
 
-func (c *conn) startWriter() {
-	s := c.srv
-	c.monWake = make(chan struct{}, 1)
-	s.connMu.Lock()
-	s.wg.Add(1)
-	s.connMu.Unlock()
-	go c.monitorWriter(c.monWake)
-}
-
-// waitUnblocked parks the connection's goroutine while its session is
+// waitServed parks the connection's goroutine while its session is
 // blocked. It keeps reading, so a client that hangs up while blocked is
 // noticed at once and leaves nothing behind; bytes read are kept for after
-// the wait (the batch being run still points into the old buffer, so the
-// buffer only grows here, never compacts). It reports false when the
-// connection must close.
-func (c *conn) waitUnblocked() bool {
+// the wait (the batch being run still points into the buffer, so it only
+// grows here, never compacts). It reports false when the connection must
+// close.
+func (c *conn) waitServed() bool {
 	s := c.srv
 	for {
 		c.nc.SetReadDeadline(time.Time{})
@@ -89,6 +91,7 @@ func (c *conn) waitUnblocked() bool {
 		c.w += n
 		if n > 0 {
 			c.readWhileBlocked = true
+			s.stats.netIn.Add(int64(n))
 		}
 		if err != nil {
 			var ne net.Error

@@ -35,7 +35,7 @@
 // is closed without a reply, as Redis does. A client that does not read
 // its replies stops being read once its socket is full, so it holds at
 // most one batch of replies (64 KiB plus the last reply); a MONITOR client
-// that falls more than Config.MonitorBufferLimit behind is disconnected.
+// that falls more than Config.PushBufferLimit behind is disconnected.
 //
 // # Caveats
 //

@@ -33,9 +33,10 @@ type Config struct {
 	LogLevel               string // debug verbose notice warning
 	ConfigFile             string // shown by INFO; set by ParseArgs
 
-	// MonitorBufferLimit bounds the output a MONITOR client may leave
-	// unread before it is disconnected (Redis's replica/pubsub class limit).
-	MonitorBufferLimit int64
+	// PushBufferLimit bounds the output a subscriber, MONITOR or blocked
+	// client may leave unread before it is disconnected (Redis's pubsub
+	// class limit).
+	PushBufferLimit int64
 
 	// Now is the clock the engine sees (expiry, TIME). Default time.Now.
 	Now func() time.Time
@@ -56,7 +57,7 @@ func DefaultConfig() Config {
 		ProtoMaxBulkLen:        512 << 20,
 		ClientQueryBufferLimit: 1 << 30,
 		LogLevel:               "notice",
-		MonitorBufferLimit:     32 << 20,
+		PushBufferLimit:        32 << 20,
 	}
 }
 
@@ -83,8 +84,8 @@ func (cfg *Config) fill() {
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = d.LogLevel
 	}
-	if cfg.MonitorBufferLimit <= 0 {
-		cfg.MonitorBufferLimit = d.MonitorBufferLimit
+	if cfg.PushBufferLimit <= 0 {
+		cfg.PushBufferLimit = d.PushBufferLimit
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -300,7 +301,7 @@ func (s *Server) Close() error {
 			s.ln.Close()
 		}
 		for c := range s.conns {
-			c.nc.Close()
+			c.Kill()
 		}
 		s.connMu.Unlock()
 		s.wg.Wait()
@@ -329,7 +330,7 @@ func (s *Server) cron() {
 			s.mu.Lock()
 			activeExpire(s.eng)
 			s.eng.ExpireBlocked()
-			s.dispatch()
+			s.dispatch(nil, 0)
 			s.ops.sample(now, s.eng.Stats.Commands)
 			s.mu.Unlock()
 		}

@@ -274,7 +274,7 @@ func TestSlowReader(t *testing.T) {
 // A MONITOR client that does not read is disconnected at the output
 // buffer limit.
 func TestMonitorOutputLimit(t *testing.T) {
-	s := foliotest.Run(t, foliotest.WithConfig(func(c *server.Config) { c.MonitorBufferLimit = 1 << 20 }))
+	s := foliotest.Run(t, foliotest.WithConfig(func(c *server.Config) { c.PushBufferLimit = 1 << 20 }))
 	mon := dial(t, s.Addr())
 	mon.send("MONITOR\r\n")
 	if got := mon.line(); got != "+OK\r\n" {
@@ -399,8 +399,10 @@ func TestTimeoutAndMaxClients(t *testing.T) {
 	b := dial(t, s.Addr())
 	a.send("PING\r\n")
 	a.line()
-	b.send("PING\r\n")
-	b.line()
+	b.send("SUBSCRIBE ch\r\n")
+	for i := 0; i < 6; i++ {
+		b.line()
+	}
 	c := dial(t, s.Addr())
 	if got := c.line(); got != "-ERR max number of clients reached\r\n" {
 		t.Fatalf("third client: %q", got)
@@ -410,6 +412,12 @@ func TestTimeoutAndMaxClients(t *testing.T) {
 	a.closed()
 	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("idle client closed after %v", d)
+	}
+	// Subscribers are exempt from the timeout, as in Redis.
+	time.Sleep(1500 * time.Millisecond)
+	b.send("PING\r\n")
+	if got := b.line(); got != "*2\r\n" {
+		t.Fatalf("subscriber after the timeout: %q", got)
 	}
 }
 
@@ -540,5 +548,115 @@ func TestProtocolErrorsMatchRedis(t *testing.T) {
 		if got != want {
 			t.Errorf("%.20q: redis %q folio %q", attack, want, got)
 		}
+	}
+}
+
+func TestPubSub(t *testing.T) {
+	for _, proto := range []int{2, 3} {
+		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
+			s := foliotest.Run(t)
+			ctx := context.Background()
+			sub := client(t, s, proto)
+			pub := client(t, s, proto)
+			ps := sub.Subscribe(ctx, "news")
+			defer ps.Close()
+			if _, err := ps.Receive(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := pub.Publish(ctx, "news", "hello").Result(); err != nil || n != 1 {
+				t.Fatalf("PUBLISH = %d, %v", n, err)
+			}
+			msg, err := ps.ReceiveMessage(ctx)
+			if err != nil || msg.Payload != "hello" {
+				t.Fatalf("message %v, %v", msg, err)
+			}
+			// Keyspace events reach the subscriber through the server too.
+			if err := pub.ConfigSet(ctx, "notify-keyspace-events", "KEA").Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := ps.Subscribe(ctx, "__keyevent@0__:set"); err != nil {
+				t.Fatal(err)
+			}
+			if m, err := ps.Receive(ctx); err != nil || m.(*redis.Subscription).Count != 2 {
+				t.Fatalf("SUBSCRIBE: %v, %v", m, err)
+			}
+			pub.Set(ctx, "k", "v", 0)
+			msg, err = ps.ReceiveMessage(ctx)
+			if err != nil || msg.Channel != "__keyevent@0__:set" || msg.Payload != "k" {
+				t.Fatalf("keyspace event %v, %v", msg, err)
+			}
+		})
+	}
+}
+
+// A subscriber that stops reading is disconnected at PushBufferLimit.
+func TestSubscriberOutputLimit(t *testing.T) {
+	s := foliotest.Run(t, foliotest.WithConfig(func(c *server.Config) { c.PushBufferLimit = 1 << 20 }))
+	sub := dial(t, s.Addr())
+	sub.send("SUBSCRIBE ch\r\n")
+	for i := 0; i < 3; i++ {
+		sub.line()
+	}
+	before := heapAlloc()
+	pub := client(t, s, 2)
+	ctx := context.Background()
+	val := strings.Repeat("p", 64<<10)
+	var receivers int64 = 1
+	for i := 0; i < 400 && receivers == 1; i++ {
+		receivers = pub.Publish(ctx, "ch", val).Val()
+	}
+	if receivers != 0 {
+		t.Fatal("a subscriber that does not read still receives after 25 MB")
+	}
+	if after := heapAlloc(); after > before+16<<20 {
+		t.Fatalf("heap grew from %d to %d", before, after)
+	}
+}
+
+func TestBlockingOverTCP(t *testing.T) {
+	s := foliotest.Run(t)
+	ctx := context.Background()
+	a := client(t, s, 2)
+	b := client(t, s, 2)
+	got := make(chan []string, 1)
+	go func() { got <- a.BLPop(ctx, 0, "q").Val() }()
+	time.Sleep(100 * time.Millisecond)
+	b.RPush(ctx, "q", "x")
+	select {
+	case v := <-got:
+		if len(v) != 2 || v[1] != "x" {
+			t.Fatalf("BLPOP = %v", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("BLPOP was not served")
+	}
+	// The timeout runs on the server's (virtual) clock.
+	errc := make(chan error, 1)
+	go func() { errc <- a.BLPop(ctx, time.Second, "empty").Err() }()
+	for blockedClients(b.Info(ctx, "clients").Val()) != 1 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.FastForward(2 * time.Second)
+	select {
+	case err := <-errc:
+		if !errors.Is(err, redis.Nil) {
+			t.Fatalf("BLPOP timeout: %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("BLPOP not answered after its deadline passed")
+	}
+	// A blocked client that hangs up leaves no waiter behind.
+	nc := dial(t, s.Addr())
+	nc.send("BLPOP gone 0\r\n")
+	for blockedClients(b.Info(ctx, "clients").Val()) != 1 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	nc.nc.Close()
+	deadline := time.Now().Add(3 * time.Second)
+	for blockedClients(b.Info(ctx, "clients").Val()) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("a blocked client that hung up is still counted")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -23,11 +23,12 @@ const (
 	Delete
 	Scan
 	Commit
+	EndGroup // only on a GroupStore
 	nOps
 )
 
 func (o Op) String() string {
-	return [...]string{"Begin", "Get", "Put", "Delete", "Scan", "Commit"}[o]
+	return [...]string{"Begin", "Get", "Put", "Delete", "Scan", "Commit", "EndGroup"}[o]
 }
 
 // ErrInjected is wrapped by every injected error.
@@ -168,3 +169,41 @@ func (t *tx) Commit() error {
 }
 
 func (t *tx) Rollback() error { return t.t.Rollback() }
+
+// GroupStore is a Store over a store.Grouper that is a store.Grouper too,
+// so a server's group commit can be tested against failures.
+type GroupStore struct {
+	*Store
+	g store.Grouper
+}
+
+// Aborter is implemented by group stores that can drop an open group
+// (sqlitestore does); a GroupStore needs it to inject an EndGroup fault.
+type Aborter interface {
+	AbortGroup() error
+}
+
+// NewGrouper wraps inner, which must be a store.Grouper.
+func NewGrouper(inner store.Store) *GroupStore {
+	return &GroupStore{Store: New(inner), g: inner.(store.Grouper)}
+}
+
+// BeginGroup implements store.Grouper.
+func (s *GroupStore) BeginGroup() error { return s.g.BeginGroup() }
+
+// EndGroup implements store.Grouper. An injected fault drops the whole
+// group (the wrapped store must implement Aborter), as a failed durable
+// commit does.
+func (s *GroupStore) EndGroup() error {
+	if err := s.check(EndGroup); err != nil {
+		a, ok := s.g.(Aborter)
+		if !ok {
+			return fmt.Errorf("faultstore: %T cannot abort a group", s.g)
+		}
+		if aerr := a.AbortGroup(); aerr != nil {
+			return aerr
+		}
+		return err
+	}
+	return s.g.EndGroup()
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,7 +122,11 @@ func TestSchemaRefused(t *testing.T) {
 	rawExec(t, newer, "PRAGMA user_version=2")
 	foreign := filepath.Join(dir, "foreign.db")
 	rawExec(t, foreign, "CREATE TABLE t(x); INSERT INTO t VALUES (1)")
-	for _, path := range []string{newer, foreign} {
+	text := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(text, []byte(strings.Repeat("not a database\n", 100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{newer, foreign, text} {
 		before := hashFiles(t, path)
 		_, err := sqlitestore.Open(path, sqlitestore.Options{})
 		if !errors.Is(err, sqlitestore.ErrSchema) {
@@ -198,8 +203,20 @@ func TestExternalVersion(t *testing.T) {
 		t.Fatalf("own commit moved the external version %d -> %d", v0, v)
 	}
 	write(b)
-	if v := version(a); v == v0 {
+	v1 := version(a)
+	if v1 == v0 {
 		t.Fatal("another connection's commit did not move the external version")
+	}
+	// An undone write of its own moves it too: the engine may have changed
+	// its caches inside that transaction.
+	tx, err := a.Begin(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx.Put([]byte("x"), []byte("z"))
+	tx.Rollback()
+	if v := version(a); v == v1 {
+		t.Fatal("a rolled-back write did not move the external version")
 	}
 }
 

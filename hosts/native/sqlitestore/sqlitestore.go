@@ -5,8 +5,10 @@
 // # Basics
 //
 // The file is in WAL mode, so readers never block the writer and a crashed
-// process loses nothing it committed. synchronous=NORMAL (the default)
-// survives a process crash; FULL also survives a power loss. Write
+// process loses nothing it committed. With synchronous=NORMAL (the default)
+// a commit survives a process crash; a power loss may undo the last commits
+// but never corrupts the file. FULL makes each commit survive a power loss
+// too (an fsync per commit). Write
 // transactions start with BEGIN IMMEDIATE and wait (a busy handler) for
 // other processes instead of failing with "database is locked"; read
 // transactions are deferred. Statements are prepared once per store.
@@ -14,13 +16,23 @@
 // Several processes may open one file: each sees the others' commits at its
 // next transaction (ExternalVersion reports them to the engine).
 //
+// # Group commit
+//
+// Store implements store.Grouper: between BeginGroup and EndGroup every
+// transaction is a savepoint inside one SQLite write transaction, and
+// EndGroup makes them all durable with one commit. A server runs the
+// commands of many connections in a group and replies once EndGroup
+// returned nil. See store.Grouper for the contract.
+//
 // # Caveats
 //
 // A reader that never ends its transaction pins the WAL: SQLite cannot
 // restart the log under it. The store checkpoints passively as it goes and,
 // when the WAL passes Options.WALLimit, asks SQLite to wait for the current
-// readers and truncate it (holding back writers meanwhile), so the WAL stays
-// bounded with readers that come and go, however long each one is.
+// readers and truncate it (holding back writers meanwhile, up to 5 s), so
+// the WAL stays bounded with readers that come and go, even when some reader
+// is open at every moment. A single read transaction held longer than that
+// lets the WAL grow until it ends.
 package sqlitestore
 
 import (
@@ -70,8 +82,13 @@ type Store struct {
 	closed  bool
 	group   bool // a group (BeginGroup) is open
 	commits int  // write commits since the last WAL size check
-	tx      tx
-	arena   []byte
+	// epoch counts this connection's own undone writes (rollbacks, failed
+	// commits, lost groups). ExternalVersion adds it in so the engine also
+	// drops caches it may have changed inside a transaction that did not
+	// stick.
+	epoch uint64
+	tx    tx
+	arena []byte
 
 	get, put, del                            *sqlite3.Stmt
 	scanAsc, scanAscTo, scanDesc, scanDescTo *sqlite3.Stmt
@@ -129,16 +146,15 @@ func (s *Store) init(mode string) error {
 		err = s.queryInt("SELECT count(*) FROM sqlite_schema", &tables)
 	}
 	c.Exec("ROLLBACK")
+	if errors.Is(err, sqlite3.NOTADB) {
+		return fmt.Errorf("%w: %s is not a SQLite file", ErrSchema, s.path)
+	}
 	if err != nil {
 		return fmt.Errorf("sqlitestore: %s: %w", s.path, err)
 	}
 	fresh := appID == 0 && userVer == 0 && tables == 0
-	switch {
-	case fresh:
-	case appID != ApplicationID:
-		return fmt.Errorf("%w: %s is not a Folio file (application_id %#x)", ErrSchema, s.path, appID)
-	case userVer != SchemaVersion:
-		return fmt.Errorf("%w: %s has store format %d, this build reads %d", ErrSchema, s.path, userVer, SchemaVersion)
+	if err := s.checkFormat(fresh, appID, userVer); err != nil {
+		return err
 	}
 	for _, p := range []string{
 		"PRAGMA journal_mode=WAL",
@@ -152,14 +168,9 @@ func (s *Store) init(mode string) error {
 		}
 	}
 	if fresh {
-		err := c.Exec(`BEGIN IMMEDIATE;
-			CREATE TABLE IF NOT EXISTS pages (key BLOB PRIMARY KEY, page BLOB NOT NULL) WITHOUT ROWID;
-			PRAGMA application_id=` + fmt.Sprint(ApplicationID) + `;
-			PRAGMA user_version=` + fmt.Sprint(SchemaVersion) + `;
-			COMMIT`)
-		if err != nil {
+		if err := s.create(); err != nil {
 			c.Exec("ROLLBACK")
-			return fmt.Errorf("sqlitestore: create %s: %w", s.path, err)
+			return err
 		}
 	}
 	for _, p := range []struct {
@@ -187,6 +198,51 @@ func (s *Store) init(mode string) error {
 			return fmt.Errorf("sqlitestore: prepare %q: %w", p.sql, err)
 		}
 		*p.st = st
+	}
+	return nil
+}
+
+func (s *Store) checkFormat(fresh bool, appID, userVer int64) error {
+	switch {
+	case fresh:
+	case appID != ApplicationID:
+		return fmt.Errorf("%w: %s is not a Folio file (application_id %#x)", ErrSchema, s.path, appID)
+	case userVer != SchemaVersion:
+		return fmt.Errorf("%w: %s has store format %d, this build reads %d", ErrSchema, s.path, userVer, SchemaVersion)
+	}
+	return nil
+}
+
+// create makes the schema of a new file. It looks again under the write
+// lock: another process may have created the file since init looked.
+func (s *Store) create() error {
+	c := s.conn
+	if err := c.Exec("BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("sqlitestore: create %s: %w", s.path, err)
+	}
+	var appID, userVer, tables int64
+	err := s.queryInt("PRAGMA application_id", &appID)
+	if err == nil {
+		err = s.queryInt("PRAGMA user_version", &userVer)
+	}
+	if err == nil {
+		err = s.queryInt("SELECT count(*) FROM sqlite_schema", &tables)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlitestore: create %s: %w", s.path, err)
+	}
+	if appID != 0 || userVer != 0 || tables != 0 {
+		if err := s.checkFormat(false, appID, userVer); err != nil {
+			return err
+		}
+		return c.Exec("COMMIT") // created by someone else meanwhile
+	}
+	err = c.Exec(`CREATE TABLE pages (key BLOB PRIMARY KEY, page BLOB NOT NULL) WITHOUT ROWID;
+		PRAGMA application_id=` + fmt.Sprint(ApplicationID) + `;
+		PRAGMA user_version=` + fmt.Sprint(SchemaVersion) + `;
+		COMMIT`)
+	if err != nil {
+		return fmt.Errorf("sqlitestore: create %s: %w", s.path, err)
 	}
 	return nil
 }
@@ -272,7 +328,8 @@ func (s *Store) Close() error {
 }
 
 // ExternalVersion implements store.Changes with PRAGMA data_version, which
-// moves when another connection committed.
+// moves when another connection committed. It also moves after this
+// store's own rollbacks and failed commits.
 func (s *Store) ExternalVersion(store.Tx) (uint64, error) {
 	st := s.dataVersion
 	var v uint64
@@ -282,7 +339,7 @@ func (s *Store) ExternalVersion(store.Tx) (uint64, error) {
 	if err := st.Reset(); err != nil {
 		return 0, fmt.Errorf("sqlitestore: data_version: %w", err)
 	}
-	return v, nil
+	return v + s.epoch<<32, nil
 }
 
 // BeginGroup implements store.Grouper: it opens one SQLite write
@@ -314,9 +371,11 @@ func (s *Store) EndGroup() error {
 	}
 	s.group = false
 	if s.conn.GetAutocommit() {
+		s.epoch++
 		return errGroupLost
 	}
 	if err := exec(s.commit); err != nil {
+		s.epoch++
 		if !s.conn.GetAutocommit() {
 			exec(s.rollback)
 		}
@@ -325,6 +384,22 @@ func (s *Store) EndGroup() error {
 	s.commits++
 	s.maybeCheckpoint()
 	return nil
+}
+
+// AbortGroup rolls back the open group: every transaction committed in it
+// is dropped, as when its durable commit fails.
+func (s *Store) AbortGroup() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.group {
+		return errors.New("sqlitestore: AbortGroup without BeginGroup")
+	}
+	s.group = false
+	s.epoch++
+	if s.conn.GetAutocommit() {
+		return nil
+	}
+	return exec(s.rollback)
 }
 
 // maybeCheckpoint keeps the WAL bounded. SQLite's automatic checkpoint
@@ -529,6 +604,7 @@ func (t *tx) Commit() error {
 	defer s.mu.Unlock()
 	if s.group {
 		if err := exec(s.release); err != nil {
+			s.epoch++
 			exec(s.rollbackTo)
 			exec(s.release)
 			return fmt.Errorf("sqlitestore: commit: %w", err)
@@ -536,6 +612,7 @@ func (t *tx) Commit() error {
 		return nil
 	}
 	if err := exec(s.commit); err != nil {
+		s.epoch++
 		if !s.conn.GetAutocommit() {
 			exec(s.rollback)
 		}
@@ -555,6 +632,9 @@ func (t *tx) Rollback() error {
 	t.done = true
 	s := t.s
 	defer s.mu.Unlock()
+	if t.wrote {
+		s.epoch++
+	}
 	if s.group {
 		err := exec(s.rollbackTo)
 		if err2 := exec(s.release); err == nil {
