@@ -17,8 +17,14 @@ import (
 // keyspace against a real redis-server and every Folio target, comparing
 // every reply. FOLIO_SEQS=N sets the number of sequences, FOLIO_SEED the
 // first seed. Only commands Folio implements (core.Commands) are generated.
-func TestRandomAgainstRedis(t *testing.T) {
-	nseq := 40
+func TestRandomAgainstRedis(t *testing.T) { runRandom(t, 1, 40) }
+
+// TestRandomTwoClients does the same with two connections to one database,
+// the commands of a sequence spread over both: one client's writes abort
+// the other's WATCHed transactions, each has its own selected database.
+func TestRandomTwoClients(t *testing.T) { runRandom(t, 2, 15) }
+
+func runRandom(t *testing.T, clients, nseq int) {
 	if s := os.Getenv("FOLIO_SEQS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
@@ -62,7 +68,7 @@ func TestRandomAgainstRedis(t *testing.T) {
 	start := time.Now()
 	for i := 0; i < nseq; i++ {
 		seed := seed0 + uint64(i)
-		seq := generate(gens, seed, seqLen)
+		seq := generate(gens, seed, seqLen, clients)
 		want := redisReplies(t, seq)
 		for _, tg := range targets {
 			if !contains(ran, tg.name) {
@@ -84,8 +90,8 @@ func TestRandomAgainstRedis(t *testing.T) {
 	for _, name := range ran {
 		times = append(times, fmt.Sprintf("%s %v", name, spent[name].Round(time.Millisecond)))
 	}
-	t.Logf("%d sequences of %d commands, %d replies compared with redis-server on %s: no difference (%v; %s)",
-		nseq, seqLen, compared, strings.Join(ran, ", "), time.Since(start).Round(time.Millisecond), strings.Join(times, ", "))
+	t.Logf("%d sequences of %d commands on %d connection(s), %d replies compared with redis-server on %s: no difference (%v; %s)",
+		nseq, seqLen, clients, compared, strings.Join(ran, ", "), time.Since(start).Round(time.Millisecond), strings.Join(times, ", "))
 }
 
 func contains(ss []string, s string) bool {
@@ -104,15 +110,27 @@ func runSequence(t *testing.T, tg target, seq []gcmd) (int, string) {
 	return compareTarget(t, tg, seq, redisReplies(t, seq))
 }
 
-// redisReplies plays seq on a fresh connection to redis-server.
+// redisReplies plays seq on fresh connections to redis-server.
 func redisReplies(t *testing.T, seq []gcmd) []string {
 	t.Helper()
 	rc := dialRedis(t)
-	defer rc.Close()
+	conns := []conn{rc}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
 	out := make([]string, len(seq))
 	for i, c := range seq {
+		for len(conns) <= c.client {
+			more, err := transcript.Dial(redisAddr(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, more)
+		}
 		args := argsOf(c.args...)
-		want, err := rc.Do(args)
+		want, err := conns[c.client].Do(args)
 		if err != nil {
 			t.Fatalf("redis: %s: %v", quoteCmd(args), err)
 		}
@@ -121,21 +139,37 @@ func redisReplies(t *testing.T, seq []gcmd) []string {
 	return out
 }
 
-// compareTarget plays seq on a fresh connection to tg and compares each
+// compareTarget plays seq on fresh connections to tg and compares each
 // reply with Redis's.
 func compareTarget(t *testing.T, tg target, seq []gcmd, want []string) (int, string) {
 	t.Helper()
 	fc, _ := tg.open(t)
-	defer fc.Close()
+	conns := []conn{fc}
+	defer func() {
+		for i := len(conns) - 1; i >= 0; i-- { // the first owns the database
+			conns[i].Close()
+		}
+	}()
 	for i, c := range seq {
+		for len(conns) <= c.client {
+			m, ok := fc.(multiConn)
+			if !ok {
+				t.Fatalf("target %s cannot open a second connection", tg.name)
+			}
+			more, err := m.Another()
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, more)
+		}
 		args := argsOf(c.args...)
-		raw, err := fc.Do(args)
+		raw, err := conns[c.client].Do(args)
 		if err != nil {
-			return i + 1, fmt.Sprintf("> %s\n%s: %v", quoteCmd(args), tg.name, err)
+			return i + 1, fmt.Sprintf("%s\n%s: %v", c.render(), tg.name, err)
 		}
 		got := transcript.Text(raw)
 		if err := c.mode.compare(want[i], got); err != nil {
-			return i + 1, fmt.Sprintf("> %s\n%v\nreal: %q\n%s: %q", quoteCmd(args), err, want[i], tg.name, got)
+			return i + 1, fmt.Sprintf("%s\n%v\nreal: %q\n%s: %q", c.render(), err, want[i], tg.name, got)
 		}
 	}
 	return len(seq), ""
@@ -157,11 +191,20 @@ func minimize(t *testing.T, tg target, seq []gcmd) []gcmd {
 func renderSeq(seq []gcmd) string {
 	var b strings.Builder
 	for _, c := range seq {
-		b.WriteString(c.mode.marker())
-		b.WriteString(quoteCmd(argsOf(c.args...)))
+		b.WriteString(c.render())
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// render writes the command as a transcript line, prefixed with its
+// connection when it is not the first.
+func (c gcmd) render() string {
+	line := c.mode.marker() + quoteCmd(argsOf(c.args...))
+	if c.client > 0 {
+		line = fmt.Sprintf("[client %d] %s", c.client+1, line)
+	}
+	return line
 }
 
 // cmpMode says how a generated command's replies are compared.
@@ -251,8 +294,9 @@ func (m cmpMode) compare(want, got string) error {
 
 // gcmd is one generated command.
 type gcmd struct {
-	args []string
-	mode cmpMode
+	args   []string
+	mode   cmpMode
+	client int // which connection sends it
 }
 
 // A generator makes random calls of one command.
@@ -285,14 +329,14 @@ func availableGens() []generator {
 // generate makes a sequence of n commands from seed. A quarter of the
 // sequences switch to RESP3 first; when MULTI/EXEC are implemented, some
 // commands are grouped into transactions (and WATCH/UNWATCH mixed in).
-func generate(gens []generator, seed uint64, n int) []gcmd {
+func generate(gens []generator, seed uint64, n, clients int) []gcmd {
 	have := implemented()
 	g := &genCtx{r: rand.New(rand.NewPCG(seed, 0x5eed)), now: time.Now(), have: have}
 	total := 0
 	for _, gn := range gens {
 		total += gn.weight
 	}
-	one := func() gcmd {
+	pick := func() gcmd {
 		x := g.r.IntN(total)
 		for _, gn := range gens {
 			if x < gn.weight {
@@ -302,29 +346,47 @@ func generate(gens []generator, seed uint64, n int) []gcmd {
 		}
 		panic("unreachable")
 	}
+	on := func(client int, c gcmd) gcmd { c.client = client; return c }
+	one := func() gcmd { return on(g.r.IntN(clients), pick()) }
 	seq := make([]gcmd, 0, n+8)
 	if have["hello"] && g.maybe(0.25) {
 		// HELLO's reply holds the connection id: compare its shape.
-		seq = append(seq, gcmd{args: []string{"HELLO", "3"}, mode: cmpShape})
+		for c := 0; c < clients; c++ {
+			seq = append(seq, gcmd{args: []string{"HELLO", "3"}, mode: cmpShape, client: c})
+		}
 	}
 	tx := have["multi"] && have["exec"] && have["discard"]
 	for len(seq) < n {
 		switch {
 		case tx && g.maybe(0.03):
-			if have["watch"] && g.maybe(0.4) {
-				seq = append(seq, ex("WATCH", g.keys("", 1+g.r.IntN(2))))
+			a := g.r.IntN(clients)
+			if have["watch"] && g.maybe(0.6) {
+				watched := g.keys("", 1+g.r.IntN(2))
+				seq = append(seq, on(a, ex("WATCH", watched)))
+				// Another client's commands between WATCH and EXEC, now
+				// and then a write to a watched key.
+				for k := g.r.IntN(3); clients > 1 && k > 0; k-- {
+					c := pick()
+					if g.maybe(0.6) {
+						c = ex(g.pick("SET", "DEL", "INCR", "GET"), watched[0])
+						if c.args[0] == "SET" {
+							c.args = append(c.args, "1")
+						}
+					}
+					seq = append(seq, on((a+1)%clients, c))
+				}
 			}
-			seq = append(seq, ex("MULTI"))
+			seq = append(seq, on(a, ex("MULTI")))
 			for k := g.r.IntN(5); k > 0; k-- {
-				c := one()
+				c := pick()
 				if c.mode != cmpExact { // EXEC's reply is compared whole
 					continue
 				}
-				seq = append(seq, c)
+				seq = append(seq, on(a, c))
 			}
-			seq = append(seq, ex(g.pick("EXEC", "EXEC", "EXEC", "DISCARD")))
+			seq = append(seq, on(a, ex(g.pick("EXEC", "EXEC", "EXEC", "DISCARD"))))
 		case have["unwatch"] && g.maybe(0.005):
-			seq = append(seq, ex("UNWATCH"))
+			seq = append(seq, on(g.r.IntN(clients), ex("UNWATCH")))
 		default:
 			seq = append(seq, one())
 		}
