@@ -17,7 +17,7 @@ func TestBlockingTimeouts(t *testing.T) {
 		{"BZPOPMIN", "z1", "0.01"},
 		{"SELECT", "x"},
 	}
-	const rounds = 60
+	const rounds = 40
 	check := func(t *testing.T, name string, c conn, rounds int) {
 		var want []string
 		for r := 0; r < rounds; r++ {
