@@ -210,6 +210,8 @@ type Ctx struct {
 	timedOut     bool    // its deadline passed: answer the timeout reply
 	stillBlocked bool
 	out          Outcome
+
+	deleted map[string]bool // keys deleted by the command, for the "new" event (notifynew.go)
 }
 
 // tx begins the command's transaction on first use.

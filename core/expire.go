@@ -116,8 +116,8 @@ func (c *Ctx) expireGeneric(base int64, seconds bool) error {
 	if err := c.put(key, &nr, &r); err != nil {
 		return err
 	}
+	c.W.Int(1) // Redis replies before the event here
 	c.notify(notifyGeneric, "expire", key)
-	c.W.Int(1)
 	return nil
 }
 

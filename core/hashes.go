@@ -108,12 +108,12 @@ func hsetGeneric(c *Ctx, ok bool) error {
 	if _, err := c.saveHash(key, &r, prev, exists); err != nil {
 		return err
 	}
-	c.notify(notifyHash, "hset", key)
 	if ok {
 		c.W.OK()
 	} else {
 		c.W.Int(added)
 	}
+	c.notify(notifyHash, "hset", key) // after the reply, as Redis
 	return nil
 }
 
@@ -143,8 +143,8 @@ func cmdHsetnx(c *Ctx) error {
 	if _, err := c.saveHash(key, &r, prev, exists); err != nil {
 		return err
 	}
-	c.notify(notifyHash, "hset", key)
 	c.W.Int(1)
+	c.notify(notifyHash, "hset", key)
 	return nil
 }
 
@@ -371,8 +371,8 @@ func cmdHincrby(c *Ctx) error {
 	if _, err := c.saveHash(key, &r, prev, exists); err != nil {
 		return err
 	}
-	c.notify(notifyHash, "hincrby", key)
 	c.W.Int(cur)
+	c.notify(notifyHash, "hincrby", key)
 	return nil
 }
 
@@ -421,8 +421,8 @@ func cmdHincrbyfloat(c *Ctx) error {
 	if _, err := c.saveHash(key, &r, prev, exists); err != nil {
 		return err
 	}
-	c.notify(notifyHash, "hincrbyfloat", key)
 	c.W.BulkString(sum)
+	c.notify(notifyHash, "hincrbyfloat", key)
 	return nil
 }
 

@@ -316,6 +316,9 @@ func (c *Ctx) putDB(db uint32, key []byte, r *Record, prev *Record) error {
 	}
 	c.E.signalKey(db, key)
 	c.E.trackingWrite(c, key)
+	if err := c.notifyIfNew(tx, db, key); err != nil {
+		return err
+	}
 	var kb [64]byte
 	var pb [128]byte
 	return tx.Put(recordKey(kb[:0], db, key), r.encode(pb[:0]))
@@ -363,6 +366,7 @@ func (c *Ctx) deleteRecord(db uint32, key []byte, r Record) error {
 		}
 	}
 	c.E.trackingWrite(c, key)
+	c.keyDeleted(db, key)
 	var kb [64]byte
 	return tx.Delete(recordKey(kb[:0], db, key))
 }

@@ -255,23 +255,22 @@ func cmdSpop(c *Ctx) error {
 			}
 		}
 	}
+	// Redis: the spop event, the reply, then the del event.
 	c.notify(notifySet, "spop", key)
-	if _, err := c.saveCollection(key, &r, &prev); err != nil {
-		return err
-	}
 	if !withCount {
 		if len(popped) == 0 {
 			c.W.Null()
-			return nil
+		} else {
+			c.W.Bulk(popped[0])
 		}
-		c.W.Bulk(popped[0])
-		return nil
+	} else {
+		c.W.Set(len(popped))
+		for _, m := range popped {
+			c.W.Bulk(m)
+		}
 	}
-	c.W.Set(len(popped))
-	for _, m := range popped {
-		c.W.Bulk(m)
-	}
-	return nil
+	_, err = c.saveCollection(key, &r, &prev)
+	return err
 }
 
 // cmdSrandmember returns random members of a set: count distinct ones, or
@@ -653,10 +652,10 @@ func setOpStore(c *Ctx, op int, event string) error {
 		}
 	}
 	if len(out) == 0 {
+		c.W.Int(0) // Redis replies before the event
 		if had {
 			c.notify(notifyGeneric, "del", dstKey)
 		}
-		c.W.Int(0)
 		return nil
 	}
 	r, err := c.newCollection(TypeSet)
@@ -672,8 +671,8 @@ func setOpStore(c *Ctx, op int, event string) error {
 	if err := c.put(dstKey, &r, nil); err != nil {
 		return err
 	}
-	c.notify(notifySet, event, dstKey)
 	c.W.Int(r.Count)
+	c.notify(notifySet, event, dstKey)
 	return nil
 }
 

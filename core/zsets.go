@@ -623,8 +623,8 @@ func (c *Ctx) zStore(dst []byte, es []zEntry, event string) error {
 	if err := c.put(dst, &r, nil); err != nil {
 		return err
 	}
+	c.W.Int(r.Count) // Redis replies before the event
 	c.notify(notifyZSet, event, dst)
-	c.W.Int(r.Count)
 	return nil
 }
 
@@ -805,10 +805,11 @@ flags:
 		if err := c.put(key, &r, pp); err != nil {
 			return err
 		}
+		// Redis replies first, then fires the event.
 		if incr {
-			c.notify(notifyZSet, "zincr", key)
+			defer c.notify(notifyZSet, "zincr", key)
 		} else {
-			c.notify(notifyZSet, "zadd", key)
+			defer c.notify(notifyZSet, "zadd", key)
 		}
 	}
 	switch {
@@ -1303,7 +1304,9 @@ func (c *Ctx) zRemoveEntries(key []byte, r Record, es []zEntry, event string) er
 		}
 	}
 	r.Count -= int64(len(es))
-	c.notify(notifyZSet, event, key)
+	if event != "" {
+		c.notify(notifyZSet, event, key)
+	}
 	_, err := c.saveCollection(key, &r, &prev)
 	return err
 }
@@ -1391,6 +1394,15 @@ func (c *Ctx) zpop(keys [][]byte, max, emitKey bool, count int64, nested, nilEmp
 		c.W.Bulk(key)
 		c.W.Array(n)
 	}
+	// Redis fires the event before the first member's reply, inside the
+	// array, and the del event (if any) after the last.
+	event := "zpopmin"
+	if max {
+		event = "zpopmax"
+	}
+	if n > 0 {
+		c.notify(notifyZSet, event, key)
+	}
 	for _, e := range es {
 		if nested {
 			c.W.Array(2)
@@ -1398,11 +1410,7 @@ func (c *Ctx) zpop(keys [][]byte, max, emitKey bool, count int64, nested, nilEmp
 		c.W.Bulk(e.member)
 		c.W.Double(e.score)
 	}
-	event := "zpopmin"
-	if max {
-		event = "zpopmax"
-	}
-	return true, c.zRemoveEntries(key, r, es, event)
+	return true, c.zRemoveEntries(key, r, es, "")
 }
 
 // cmdZmpop pops members from the first non-empty sorted set of keys.
