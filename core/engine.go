@@ -53,6 +53,7 @@ type Engine struct {
 
 	pubsub      *pubsub
 	blocking    *blocking
+	watchers    map[blockKey]map[*Session]struct{}
 	notifyFlags string // parsed notify-keyspace-events
 
 	tracking *trackState // client tracking (tracking.go)
@@ -153,11 +154,13 @@ type Session struct {
 	subs    *sessionSubs
 	waiting *waiter
 	watches []watch
-	track   *sessionTracking // client tracking (tracking.go)
-	eng     *Engine
-	closed  bool
-	killed  bool
-	Host    any // anything the host wants to keep with the session
+	// watchDirty is set when a watched key was written in this process.
+	watchDirty bool
+	track      *sessionTracking // client tracking (tracking.go)
+	eng        *Engine
+	closed     bool
+	killed     bool
+	Host       any // anything the host wants to keep with the session
 }
 
 // NewSession registers a client session.

@@ -315,6 +315,7 @@ func (c *Ctx) putDB(db uint32, key []byte, r *Record, prev *Record) error {
 		}
 	}
 	c.E.signalKey(db, key)
+	c.E.touchWatched(db, key)
 	c.E.trackingWrite(c, key)
 	if err := c.notifyIfNew(tx, db, key); err != nil {
 		return err
@@ -355,6 +356,7 @@ func (c *Ctx) deleteRecord(db uint32, key []byte, r Record) error {
 	if err != nil {
 		return err
 	}
+	c.E.touchWatched(db, key)
 	if r.ExpireAt != 0 {
 		if err := tx.Delete(expireKey(db, r.ExpireAt, key)); err != nil {
 			return err

@@ -397,7 +397,7 @@ func cmdAuth(c *Ctx) error {
 func cmdReset(c *Ctx) error {
 	s := c.S
 	s.multi = nil
-	s.watches = nil
+	c.E.unwatchAll(s)
 	c.E.dropSubscriptions(s)
 	c.E.disableTracking(s)
 	s.DB = 0

@@ -32,8 +32,51 @@ type multiState struct {
 // write by another process sharing the file aborts too.
 type watch struct {
 	db    int
+	phys  uint32
 	key   string
 	stamp uint64
+}
+
+// A write in this process marks the sessions watching the key at once, as
+// Redis's touchWatchedKey does; this catches a write that leaves the key as
+// it was (SET then DEL of an absent key), which stamps alone cannot see.
+
+func (e *Engine) watchKey(s *Session, w watch) {
+	if e.watchers == nil {
+		e.watchers = map[blockKey]map[*Session]struct{}{}
+	}
+	bk := blockKey{w.phys, w.key}
+	set := e.watchers[bk]
+	if set == nil {
+		set = map[*Session]struct{}{}
+		e.watchers[bk] = set
+	}
+	set[s] = struct{}{}
+}
+
+// unwatchAll forgets s's watched keys.
+func (e *Engine) unwatchAll(s *Session) {
+	for _, w := range s.watches {
+		bk := blockKey{w.phys, w.key}
+		if set := e.watchers[bk]; set != nil {
+			delete(set, s)
+			if len(set) == 0 {
+				delete(e.watchers, bk)
+			}
+		}
+	}
+	s.watches = nil
+	s.watchDirty = false
+}
+
+// touchWatched marks the sessions watching key as dirty.
+func (e *Engine) touchWatched(db uint32, key []byte) {
+	if len(e.watchers) == 0 {
+		return
+	}
+	for s := range e.watchers[blockKey{db, string(key)}] {
+		s.watchDirty = true
+	}
 }
 
 func isMultiControl(name string) bool {
@@ -69,7 +112,7 @@ func cmdDiscard(c *Ctx) error {
 		return nil
 	}
 	c.S.multi = nil
-	c.S.watches = nil
+	c.E.unwatchAll(c.S)
 	c.W.OK()
 	return nil
 }
@@ -101,7 +144,9 @@ func cmdWatch(c *Ctx) error {
 		if ok {
 			stamp = r.Stamp
 		}
-		c.S.watches = append(c.S.watches, watch{db: c.S.DB, key: string(k), stamp: stamp})
+		w := watch{db: c.S.DB, phys: c.db(), key: string(k), stamp: stamp}
+		c.S.watches = append(c.S.watches, w)
+		c.E.watchKey(c.S, w)
 	}
 	c.W.OK()
 	return nil
@@ -111,13 +156,16 @@ func cmdWatch(c *Ctx) error {
 // UNWATCH
 // https://redis.io/commands/unwatch
 func cmdUnwatch(c *Ctx) error {
-	c.S.watches = nil
+	c.E.unwatchAll(c.S)
 	c.W.OK()
 	return nil
 }
 
 // watchesBroken reports whether any watched key changed.
 func (c *Ctx) watchesBroken() (bool, error) {
+	if c.S.watchDirty {
+		return true, nil
+	}
 	for _, w := range c.S.watches {
 		r, ok, err := c.lookupDB(c.E.dbmap[w.db], []byte(w.key))
 		if err != nil {
@@ -146,7 +194,7 @@ func cmdExec(c *Ctx) error {
 	}
 	c.S.multi = nil
 	if m.dirty {
-		c.S.watches = nil
+		c.E.unwatchAll(c.S)
 		c.W.Error(msgExecAbort)
 		return nil
 	}
@@ -172,7 +220,7 @@ func cmdExec(c *Ctx) error {
 	c.tx = tx
 	broken, err := c.watchesBroken()
 	c.tx = nil
-	c.S.watches = nil
+	c.E.unwatchAll(c.S)
 	if err != nil {
 		tx.Rollback()
 		return err
