@@ -113,6 +113,9 @@ test("console, persistence, export to folio-server, figures", { timeout: 240000 
   assert.equal(await type(page, "SADD tags x"), "(integer) 1");
   assert.equal(await type(page, "ZADD board 1.5 alice 3 bob"), "(integer) 2");
   assert.equal(await type(page, "SET ttlkey v EX 1000"), "OK");
+  // blocking: the page is the only client
+  assert.equal(await type(page, "BLPOP nolist 0.2"), "(nil)");
+  assert.match(await type(page, "BLPOP nolist 0"), /^\(error\) ERR this console is the only client/);
   // nested arrays
   assert.equal(await type(page, "ZRANGE board 0 -1 WITHSCORES"), '1) "alice"\n2) "1.5"\n3) "bob"\n4) "3"');
   const nested = await page.evaluate(() => window.folio.format({ t: "*", elems: [{ t: "*", elems: [{ t: "$", s: "a" }, { t: ":", s: "1" }] }, { t: "$", s: "c" }] }));
@@ -174,7 +177,7 @@ test("console, persistence, export to folio-server, figures", { timeout: 240000 
   await page.click("#keylist li");
   await page.waitForFunction(() => document.querySelector("#preview .meta")?.textContent.includes("hash"));
   assert.match(await page.textContent("#preview"), /user:1\s*hash · 2 items · TTL none/);
-  assert.match(await page.textContent("#preview"), /"ada"/);
+  assert.match(await page.textContent("#preview"), /"name" => "ada"/);
   await page.fill("#match", "*");
   await page.click("#refresh");
   await page.waitForFunction(() => document.querySelectorAll("#keylist li").length >= 9);

@@ -343,16 +343,26 @@ async function showKey(k) {
     stream: ["XRANGE", k, "-", "+", "COUNT", "20"],
   };
   const size = { string: "STRLEN", list: "LLEN", hash: "HLEN", set: "SCARD", zset: "ZCARD", stream: "XLEN" }[type];
-  const pv = $("preview");
-  pv.textContent = "";
+  const n = size ? (await panel(size, k)).s : "";
+  let text = "";
+  if (reads[type]) {
+    const r = await panel(...reads[type]);
+    if ((type === "hash" || type === "zset") && r.elems && r.t === "*") {
+      // field/member and value/score pairs, one a line
+      const rows = [];
+      for (let i = 0; i + 1 < r.elems.length; i += 2) rows.push(`${format(r.elems[i])} => ${format(r.elems[i + 1])}`);
+      text = rows.join("\n") || "(empty)";
+    } else {
+      text = format(r);
+    }
+  }
+  // replaced at once, when every reply is in
   const meta = document.createElement("div");
   meta.className = "meta";
-  const n = size ? (await panel(size, k)).s : "";
   meta.textContent = `${k}\n${type}${size ? ` · ${n} ${type === "string" ? "bytes" : "items"}` : ""} · TTL ${ttl === "-1" ? "none" : ttl === "-2" ? "gone" : ttl + " s"}`;
-  pv.appendChild(meta);
   const body = document.createElement("div");
-  body.textContent = reads[type] ? format(await panel(...reads[type])) : "";
-  pv.appendChild(body);
+  body.textContent = text;
+  $("preview").replaceChildren(meta, body);
 }
 
 // ---- status, export, import ----
