@@ -198,6 +198,44 @@ test("console, persistence, export to folio-server, figures", { timeout: 240000 
   assert.equal(await type(page, "LRANGE list 0 -1"), '1) "a"\n2) "b"\n3) "c"');
   assert.equal(await type(page, "DBSIZE"), "(integer) 10");
 
+  // compaction: a low threshold, the same keys written over and over
+  await page.goto(url + "?compactMin=16384");
+  await page.waitForSelector("body[data-ready='1']", { timeout: 60000 });
+  const pad = "x".repeat(200);
+  const lines = [];
+  for (let i = 0; i < 120; i++) lines.push(`SET c${i % 20} ${i}${pad}`);
+  const c0 = await page.locator("#output > div").count();
+  await page.evaluate((text) => {
+    const dt = new DataTransfer();
+    dt.setData("text", text);
+    document.getElementById("cmd").dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+  }, lines.join("\n"));
+  await page.waitForFunction((n) => document.querySelectorAll("#output > div").length >= n + 240, c0, { timeout: 60000 });
+  const st = await page.evaluate(() => window.folio.send("stats"));
+  assert.ok(st.compactions >= 1 && st.gen >= 1, `no compaction: ${JSON.stringify(st)}`);
+  assert.ok(st.logBytes < 16384, `log not emptied: ${JSON.stringify(st)}`);
+  console.log(`compaction: ${JSON.stringify(st)}`);
+
+  // a torn tail: with the worker gone (a page without it), append half a
+  // record to the log through the async OPFS API
+  await page.goto(url + "style.css");
+  await page.evaluate(async () => {
+    const dir = await navigator.storage.getDirectory();
+    const fh = await dir.getFileHandle("folio.log");
+    const size = (await fh.getFile()).size;
+    const w = await fh.createWritable({ keepExistingData: true });
+    await w.seek(size);
+    await w.write(new Uint8Array([0x47, 0x4f, 0x4c, 0x46, 200, 0, 0, 0, 1, 2, 3, 4, 1, 2]));
+    await w.close();
+  });
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready='1']", { timeout: 60000 });
+  const st2 = await page.evaluate(() => window.folio.send("stats"));
+  assert.equal(st2.cut, 14, `torn tail: ${JSON.stringify(st2)}`);
+  assert.equal(await type(page, "GET c19"), `"119${pad}"`);
+  assert.equal(await type(page, "GET c0"), `"100${pad}"`);
+  assert.equal(await type(page, "DEL " + Array.from({ length: 20 }, (_, i) => `c${i}`).join(" ")), "(integer) 20");
+
   // close the browser, relaunch on the same profile
   await ctx.close();
   ctx = await launch();

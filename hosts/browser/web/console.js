@@ -376,7 +376,7 @@ function setStatus(text, bad) {
 let bootInfo = null;
 async function refreshStatus() {
   const st = await send("stats");
-  setStatus(`OPFS log ${(st.logBytes / 1024).toFixed(1)} KiB · ${st.pages} pages · snapshot gen ${st.gen}` +
+  setStatus(`OPFS log ${(st.logBytes / 1024).toFixed(1)} KiB · ${st.pages} pages · snapshot gen ${st.gen}` + (st.compactions ? ` · ${st.compactions} compactions` : "") +
     (bootInfo ? ` · engine ready in ${bootInfo.bootMs} ms` : "") + (st.cut ? ` · torn tail of ${st.cut} B cut` : ""));
 }
 
@@ -412,7 +412,8 @@ window.folio = { send, format, splitArgs };
 (async () => {
   try {
     const t0 = performance.now();
-    bootInfo = await send("boot");
+    // ?compactMin=BYTES lowers the log size that triggers compaction (tests)
+    bootInfo = await send("boot", { compactMin: parseInt(new URLSearchParams(location.search).get("compactMin"), 10) || 0 });
     const { replies } = await send("exec", { args: ["PING"], session: "panel" });
     window.folio.firstReplyMs = Math.round(performance.now());
     window.folio.bootMs = Math.round(performance.now() - t0);

@@ -21,7 +21,7 @@ const FLAG_DELIVERIES = 4;
 const REC_MAGIC = 0x464c4f47; // "FLOG"
 const OP_PUT = 1;
 const OP_DEL = 2;
-const COMPACT_MIN = 4 << 20; // the log is compacted past 4 MiB and 2x live
+let compactMin = 4 << 20; // the log is compacted past 4 MiB (boot's compactMin) and 2x live
 
 // ---- bytes ----
 
@@ -57,6 +57,7 @@ class LogStore {
     this.nextTx = 1;
     this.undo = null;
     this.ops = null; // [op, key, page] of the running writable tx
+    this.liveBytes = 0; // what a snapshot of the map takes
     this.log = await (await dir.getFileHandle("folio.log", { create: true })).createSyncAccessHandle();
     this.snaps = [];
     for (const name of ["folio.snap0", "folio.snap1"]) {
@@ -79,8 +80,6 @@ class LogStore {
       this.log.truncate(l.end);
       this.log.flush();
     }
-    this.liveBytes = 0;
-    for (const [k, v] of this.pages) this.liveBytes += k.length + v.length + 9;
   }
   // readRecords decodes the records of a file: [magic u32][len u32][fnv u32]
   // then len bytes of ops; a snapshot's first 8 bytes of payload are its
@@ -138,11 +137,19 @@ class LogStore {
     return lo;
   }
   setKey(k, v) {
-    if (!this.pages.has(k)) this.keys.splice(this.lower(k), 0, k);
+    const old = this.pages.get(k);
+    if (old === undefined) {
+      this.keys.splice(this.lower(k), 0, k);
+      this.liveBytes += 9 + k.length + v.length;
+    } else {
+      this.liveBytes += v.length - old.length;
+    }
     this.pages.set(k, v);
   }
   delKey(k) {
-    if (!this.pages.has(k)) return;
+    const old = this.pages.get(k);
+    if (old === undefined) return;
+    this.liveBytes -= 9 + k.length + old.length;
     this.keys.splice(this.lower(k), 1);
     this.pages.delete(k);
   }
@@ -206,10 +213,9 @@ class LogStore {
       }
       this.log.flush();
       this.logSize += rec.length;
-      for (const [op, k, v] of ops) this.liveBytes += op === OP_PUT ? k.length + v.length : -k.length;
     }
     this.tx = 0; this.undo = null; this.ops = null;
-    if (this.logSize > COMPACT_MIN && this.logSize > 2 * this.liveBytes) this.compact();
+    if (this.logSize > compactMin && this.logSize > 2 * this.liveBytes) this.compact();
   }
   rollback() {
     const undo = this.undo || [];
@@ -567,7 +573,8 @@ async function bench(n) {
   return { n, setPerSec: Math.round(n / setSec), getPerSec: Math.round(n / getSec), getsAnswered: ok };
 }
 
-async function boot() {
+async function boot(m) {
+  if (m.compactMin > 0) compactMin = m.compactMin;
   const t0 = performance.now();
   const dir = await navigator.storage.getDirectory();
   store = new LogStore();
@@ -582,7 +589,7 @@ async function boot() {
 
 async function handle(m) {
   switch (m.type) {
-    case "boot": return await (booted ||= boot());
+    case "boot": return await (booted ||= boot(m));
     case "exec": {
       const sess = m.session === "panel" ? panelSession : consoleSession;
       const out = await folio.exec(sess, m.args);
