@@ -142,6 +142,7 @@ func (c *Ctx) flush(dbs []int) error {
 	for _, db := range dbs {
 		c.E.dbChanged(db)
 	}
+	c.E.trackingFlush(c)
 	return nil
 }
 

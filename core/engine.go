@@ -55,6 +55,8 @@ type Engine struct {
 	blocking    *blocking
 	notifyFlags string // parsed notify-keyspace-events
 
+	tracking *trackState // client tracking (tracking.go)
+
 	execTx  store.Tx // the one transaction of a running EXEC
 	execErr error
 
@@ -151,6 +153,7 @@ type Session struct {
 	subs    *sessionSubs
 	waiting *waiter
 	watches []watch
+	track   *sessionTracking // client tracking (tracking.go)
 	eng     *Engine
 	closed  bool
 	killed  bool
@@ -170,6 +173,7 @@ func (e *Engine) NewSession() *Session {
 func (e *Engine) CloseSession(s *Session) {
 	s.closed = true
 	e.dropSubscriptions(s)
+	e.trackingClose(s)
 	if s.waiting != nil {
 		e.unblock(s.waiting)
 	}
@@ -286,6 +290,14 @@ func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Ou
 	if err != nil {
 		w.B = w.B[:start]
 		w.Error(storeError(err))
+		// The rolled-back command may have changed cached state (FLUSHDB,
+		// SWAPDB); read it again from the store.
+		if e.execTx == nil {
+			e.Reload()
+		}
+	}
+	if e.tracking != nil {
+		e.trackingAfter(&c)
 	}
 	if e.blocking != nil && len(e.blocking.ready) > 0 && e.execTx == nil {
 		e.serveReady()
@@ -378,4 +390,16 @@ func allowedSubscribed(name string) bool {
 		return true
 	}
 	return false
+}
+
+// Reload drops what the engine caches from the store (the database map)
+// and reads it again. Hosts call it after a store-level rollback the engine
+// did not see, such as a failed group commit.
+func (e *Engine) Reload() error {
+	tx, err := e.st.Begin(false)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return e.loadDBMap(tx)
 }

@@ -102,3 +102,19 @@ const (
 	msgNoConfigFile      = "ERR The server is running without a config file"
 	msgShutdownFailed    = "ERR Errors trying to SHUTDOWN. Check logs."
 )
+
+// Client tracking (core/tracking.go).
+const (
+	msgTrackRedirOnce      = "ERR A client can only redirect to a single other client"
+	msgTrackRedirMissing   = "ERR The client ID you want redirect to does not exist"
+	msgTrackPrefixBcast    = "ERR PREFIX option requires BCAST mode to be enabled"
+	msgTrackSwitchBcast    = "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."
+	msgTrackBcastOpt       = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+	msgTrackBothOpt        = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+	msgTrackSwitchOpt      = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."
+	msgTrackPrefixExisting = "ERR Prefix '%s' overlaps with an existing prefix '%s'. Prefixes for a single client must not overlap."
+	msgTrackPrefixOther    = "ERR Prefix '%s' overlaps with another provided prefix '%s'. Prefixes for a single client must not overlap."
+	msgTrackCachingOff     = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+	msgTrackCachingYes     = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+	msgTrackCachingNo      = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+)

@@ -315,6 +315,7 @@ func (c *Ctx) putDB(db uint32, key []byte, r *Record, prev *Record) error {
 		}
 	}
 	c.E.signalKey(db, key)
+	c.E.trackingWrite(c, key)
 	var kb [64]byte
 	var pb [128]byte
 	return tx.Put(recordKey(kb[:0], db, key), r.encode(pb[:0]))
@@ -361,6 +362,7 @@ func (c *Ctx) deleteRecord(db uint32, key []byte, r Record) error {
 			return err
 		}
 	}
+	c.E.trackingWrite(c, key)
 	var kb [64]byte
 	return tx.Delete(recordKey(kb[:0], db, key))
 }

@@ -81,6 +81,9 @@ func (c *Conn) Do(args [][]byte) ([]byte, error) {
 	if multiReply[name] {
 		c.subscribed = true
 	}
+	if name == "client" && len(args) > 2 && strings.EqualFold(string(args[1]), "tracking") && strings.EqualFold(string(args[2]), "on") {
+		c.subscribed = true // invalidations may follow any reply
+	}
 	if c.subscribed || c.proto == 3 && name == "publish" {
 		wait := 30 * time.Millisecond
 		for {

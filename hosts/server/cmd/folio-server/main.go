@@ -1,6 +1,6 @@
 // Command folio-server serves a Folio database over Redis's protocol.
 //
-//	folio-server [redis.conf] [--port 6379] [--bind 127.0.0.1] [--db :memory:|PATH]
+//	folio-server [redis.conf] [--port 6379] [--bind 127.0.0.1] [--db folio.db|PATH|:memory:]
 //	             [--requirepass PW] [--maxclients N] [--timeout SECONDS]
 //	             [--databases N] [--proto-max-bulk-len 512mb]
 //	             [--client-query-buffer-limit 1gb] [--loglevel notice]
