@@ -187,9 +187,13 @@ test("console, persistence, export to folio-server, figures", { timeout: 240000 
   assert.equal(b.getsAnswered, 5000);
   console.log(`worker benchmark: SET ${b.setPerSec}/s, GET ${b.getPerSec}/s (${b.n} each, one OPFS write+flush per SET)`);
 
+  // the screenshot shows an error reply and a hint being typed
+  await type(page, "INCR greeting");
+  await page.type("#cmd", "ZADD board ");
   const shot = path.join(tmp, "folio-console.png");
   await page.screenshot({ path: shot });
   console.log(`screenshot: ${shot}`);
+  await page.fill("#cmd", "");
 
   // reload: the data is in OPFS
   await page.reload();
