@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: build test check bench bench-server wasm wasm-check
+.PHONY: build test check bench bench-server wasm wasm-check browser browser-build test-browser
 
 build:
 	$(GO) build -o bin/folio-server ./hosts/server/cmd/folio-server
@@ -33,3 +33,25 @@ wasm:
 
 wasm-check:
 	GO=$(GO) sh wasm/check.sh
+
+# The browser console (hosts/browser): folio.wasm built from the same
+# sources into hosts/browser/dist with the pinned WASI shim, served on
+# 127.0.0.1 (BROWSER_ADDR; port 0 picks a free one).
+BROWSER_ADDR ?= 127.0.0.1:8080
+
+browser-build:
+	cd hosts/browser && (test -d node_modules/@bjorn3/browser_wasi_shim || npm ci --no-audit --no-fund)
+	mkdir -p hosts/browser/dist/shim
+	GO=$(GO) sh wasm/build.sh hosts/browser/dist/folio.wasm
+	cp hosts/browser/node_modules/@bjorn3/browser_wasi_shim/dist/*.js hosts/browser/dist/shim/
+	$(GO) build -o bin/folio-browser-serve ./hosts/browser/cmd/serve
+	$(GO) build -o bin/folio-server ./hosts/server/cmd/folio-server
+
+browser: browser-build
+	bin/folio-browser-serve -addr $(BROWSER_ADDR)
+
+# Playwright (playwright-core + /usr/bin/chromium) drives the console.
+test-browser:
+	cd hosts/browser && npm ci --no-audit --no-fund
+	$(MAKE) browser-build
+	cd hosts/browser && node --test test/
