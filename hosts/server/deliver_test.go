@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -114,4 +115,57 @@ func blockedClients(info string) int {
 		}
 	}
 	return -1
+}
+
+// TestHundredClientsBlockedOnOneList: 100 go-redis clients block in BLPOP
+// on one list, one after another; one RPUSH of 100 elements serves them in
+// the order they blocked (client i gets element i).
+func TestHundredClientsBlockedOnOneList(t *testing.T) {
+	srv := foliotest.Run(t)
+	ctx := context.Background()
+	const n = 100
+	got := make([]string, n)
+	var wg sync.WaitGroup
+	admin := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer admin.Close()
+	for i := 0; i < n; i++ {
+		c := redis.NewClient(&redis.Options{Addr: srv.Addr(), ReadTimeout: -1, PoolSize: 1})
+		defer c.Close()
+		if err := c.Ping(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			v, err := c.BLPop(ctx, 0, "jobs").Result()
+			if err != nil {
+				t.Errorf("client %d: %v", i, err)
+				return
+			}
+			got[i] = v[1]
+		}(i)
+		deadline := time.Now().Add(5 * time.Second)
+		for blockedClients(admin.Info(ctx, "clients").Val()) != i+1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("client %d did not block", i)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	elems := make([]any, n)
+	for i := range elems {
+		elems[i] = i
+	}
+	if err := admin.RPush(ctx, "jobs", elems...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	for i, v := range got {
+		if v != strconv.Itoa(i) {
+			t.Fatalf("client %d (the %d-th to block) got %q: not first-come first-served: %v", i, i+1, v, got)
+		}
+	}
+	if b := blockedClients(admin.Info(ctx, "clients").Val()); b != 0 {
+		t.Fatalf("blocked_clients = %d after serving everyone", b)
+	}
 }
