@@ -60,15 +60,10 @@ func sameUnordered(want, got []byte) bool {
 	return transcript.Compare(transcript.Unordered, transcript.Text(want), transcript.Text(got)) == nil
 }
 
-// playPending plays conformance/testdata/pending/name (or, when there is
-// none, conformance/testdata/name) on a fresh engine
-// and checks every reply against the recorded one. Collection commands
-// the engine does not implement yet are answered by standInCollection.
+// playPending plays conformance/testdata/name on a fresh engine and checks
+// every reply against the recorded one.
 func playPending(t *testing.T, name string) {
-	path := filepath.Join("..", "conformance", "testdata", "pending", name)
-	if _, err := os.Stat(path); err != nil {
-		path = filepath.Join("..", "conformance", "testdata", name)
-	}
+	path := filepath.Join("..", "conformance", "testdata", name)
 	steps, err := transcript.ParseFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -80,9 +75,6 @@ func playPending(t *testing.T, name string) {
 	s := e.NewSession()
 	for _, st := range steps {
 		got := e.Do(s, st.Cmd...)
-		if strings.HasPrefix(string(got), "-ERR unknown command") {
-			got = standInCollection(t, e, s, st.Cmd)
-		}
 		if err := st.Check(got); err != nil {
 			t.Errorf("%s:%d %s: %v\nredis: %q\nfolio: %q", name, st.Line, st.Text, err, st.Want, transcript.Text(got))
 		}
