@@ -77,6 +77,10 @@ func (c *conn) waitServed() bool {
 		c.waiting = still
 		s.mu.Unlock()
 		if !still {
+			// dispatch may have set a past deadline to wake the Read
+			// after this loop last cleared it: clear it again, or the
+			// next Read would fail at once and close the connection.
+			c.nc.SetReadDeadline(time.Time{})
 			return !c.killed.Load()
 		}
 		if c.w == len(c.buf) {
