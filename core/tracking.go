@@ -358,15 +358,24 @@ func (e *Engine) trackingAfter(c *Ctx) {
 }
 
 func (e *Engine) rememberKeys(s *Session, cmd *Command, args [][]byte) {
-	if cmd.FirstKey <= 0 || cmd.Step <= 0 {
+	first, last, step := cmd.FirstKey, cmd.LastKey, cmd.Step
+	switch cmd.Name {
+	case "zunion", "zinter", "zdiff", "zintercard", "sintercard":
+		// Movable keys: numkeys key [key ...].
+		n, ok := parseLongLong(args[1])
+		if !ok || n <= 0 || n > int64(len(args)-2) {
+			return
+		}
+		first, last, step = 2, 1+int(n), 1
+	}
+	if first <= 0 || step <= 0 {
 		return
 	}
-	last := cmd.LastKey
 	if last < 0 {
 		last = len(args) + last
 	}
 	ts := e.trk()
-	for i := cmd.FirstKey; i <= last && i < len(args); i += cmd.Step {
+	for i := first; i <= last && i < len(args); i += step {
 		k := string(args[i])
 		set := ts.keys[k]
 		if set == nil {
