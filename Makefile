@@ -16,6 +16,7 @@ check:
 	$(GO) mod tidy
 	@git diff --exit-code go.mod go.sum || (echo "go mod tidy changed go.mod/go.sum"; cp /tmp/folio-go.mod.bak go.mod; cp /tmp/folio-go.sum.bak go.sum; exit 1)
 	GOOS=wasip1 GOARCH=wasm $(GO) build ./core/...
+	$(MAKE) wasm-check
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1s ./hosts/native/

@@ -17,8 +17,14 @@ import (
 // keyspace against a real redis-server and every Folio target, comparing
 // every reply. FOLIO_SEQS=N sets the number of sequences, FOLIO_SEED the
 // first seed. Only commands Folio implements (core.Commands) are generated.
-func TestRandomAgainstRedis(t *testing.T) {
-	nseq := 40
+func TestRandomAgainstRedis(t *testing.T) { runRandom(t, 1, 40) }
+
+// TestRandomTwoClients does the same with two connections to one database,
+// the commands of a sequence spread over both: one client's writes abort
+// the other's WATCHed transactions, each has its own selected database.
+func TestRandomTwoClients(t *testing.T) { runRandom(t, 2, 15) }
+
+func runRandom(t *testing.T, clients, nseq int) {
 	if s := os.Getenv("FOLIO_SEQS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
@@ -62,7 +68,7 @@ func TestRandomAgainstRedis(t *testing.T) {
 	start := time.Now()
 	for i := 0; i < nseq; i++ {
 		seed := seed0 + uint64(i)
-		seq := generate(gens, seed, seqLen)
+		seq := generate(gens, seed, seqLen, clients)
 		want := redisReplies(t, seq)
 		for _, tg := range targets {
 			if !contains(ran, tg.name) {
@@ -84,8 +90,8 @@ func TestRandomAgainstRedis(t *testing.T) {
 	for _, name := range ran {
 		times = append(times, fmt.Sprintf("%s %v", name, spent[name].Round(time.Millisecond)))
 	}
-	t.Logf("%d sequences of %d commands, %d replies compared with redis-server on %s: no difference (%v; %s)",
-		nseq, seqLen, compared, strings.Join(ran, ", "), time.Since(start).Round(time.Millisecond), strings.Join(times, ", "))
+	t.Logf("%d sequences of %d commands on %d connection(s), %d replies compared with redis-server on %s: no difference (%v; %s)",
+		nseq, seqLen, clients, compared, strings.Join(ran, ", "), time.Since(start).Round(time.Millisecond), strings.Join(times, ", "))
 }
 
 func contains(ss []string, s string) bool {
@@ -104,15 +110,27 @@ func runSequence(t *testing.T, tg target, seq []gcmd) (int, string) {
 	return compareTarget(t, tg, seq, redisReplies(t, seq))
 }
 
-// redisReplies plays seq on a fresh connection to redis-server.
+// redisReplies plays seq on fresh connections to redis-server.
 func redisReplies(t *testing.T, seq []gcmd) []string {
 	t.Helper()
 	rc := dialRedis(t)
-	defer rc.Close()
+	conns := []conn{rc}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
 	out := make([]string, len(seq))
 	for i, c := range seq {
+		for len(conns) <= c.client {
+			more, err := transcript.Dial(redisAddr(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, more)
+		}
 		args := argsOf(c.args...)
-		want, err := rc.Do(args)
+		want, err := conns[c.client].Do(args)
 		if err != nil {
 			t.Fatalf("redis: %s: %v", quoteCmd(args), err)
 		}
@@ -121,21 +139,37 @@ func redisReplies(t *testing.T, seq []gcmd) []string {
 	return out
 }
 
-// compareTarget plays seq on a fresh connection to tg and compares each
+// compareTarget plays seq on fresh connections to tg and compares each
 // reply with Redis's.
 func compareTarget(t *testing.T, tg target, seq []gcmd, want []string) (int, string) {
 	t.Helper()
 	fc, _ := tg.open(t)
-	defer fc.Close()
+	conns := []conn{fc}
+	defer func() {
+		for i := len(conns) - 1; i >= 0; i-- { // the first owns the database
+			conns[i].Close()
+		}
+	}()
 	for i, c := range seq {
+		for len(conns) <= c.client {
+			m, ok := fc.(multiConn)
+			if !ok {
+				t.Fatalf("target %s cannot open a second connection", tg.name)
+			}
+			more, err := m.Another()
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, more)
+		}
 		args := argsOf(c.args...)
-		raw, err := fc.Do(args)
+		raw, err := conns[c.client].Do(args)
 		if err != nil {
-			return i + 1, fmt.Sprintf("> %s\n%s: %v", quoteCmd(args), tg.name, err)
+			return i + 1, fmt.Sprintf("%s\n%s: %v", c.render(), tg.name, err)
 		}
 		got := transcript.Text(raw)
 		if err := c.mode.compare(want[i], got); err != nil {
-			return i + 1, fmt.Sprintf("> %s\n%v\nreal: %q\n%s: %q", quoteCmd(args), err, want[i], tg.name, got)
+			return i + 1, fmt.Sprintf("%s\n%v\nreal: %q\n%s: %q", c.render(), err, want[i], tg.name, got)
 		}
 	}
 	return len(seq), ""
@@ -157,11 +191,20 @@ func minimize(t *testing.T, tg target, seq []gcmd) []gcmd {
 func renderSeq(seq []gcmd) string {
 	var b strings.Builder
 	for _, c := range seq {
-		b.WriteString(c.mode.marker())
-		b.WriteString(quoteCmd(argsOf(c.args...)))
+		b.WriteString(c.render())
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// render writes the command as a transcript line, prefixed with its
+// connection when it is not the first.
+func (c gcmd) render() string {
+	line := c.mode.marker() + quoteCmd(argsOf(c.args...))
+	if c.client > 0 {
+		line = fmt.Sprintf("[client %d] %s", c.client+1, line)
+	}
+	return line
 }
 
 // cmpMode says how a generated command's replies are compared.
@@ -174,6 +217,8 @@ const (
 	cmpShape             // same type and length (random replies)
 	cmpTTL               // integers within a tolerance (seconds)
 	cmpPTTL              // integers within a tolerance (milliseconds)
+	cmpScan              // SCAN-style [cursor, elements]: elements as a multiset
+	cmpScanPairs         // the same, elements as field/value pairs
 	cmpAt                // absolute Unix times within a tolerance (seconds)
 	cmpPAt               // absolute Unix times within a tolerance (milliseconds)
 )
@@ -216,6 +261,19 @@ func (m cmpMode) compare(want, got string) error {
 			return fmt.Errorf("one reply is null")
 		}
 		return nil
+	case cmpScan, cmpScanPairs:
+		if want == got {
+			return nil
+		}
+		wh, we, err1 := transcript.Elements(want)
+		gh, ge, err2 := transcript.Elements(got)
+		if err1 != nil || err2 != nil || wh != gh || len(we) != 2 || len(ge) != 2 || we[0] != ge[0] {
+			return fmt.Errorf("replies differ")
+		}
+		if !transcript.SameMultiset(we[1], ge[1], m == cmpScanPairs) {
+			return fmt.Errorf("scanned elements differ (as multisets)")
+		}
+		return nil
 	case cmpTTL, cmpPTTL, cmpAt, cmpPAt:
 		if want == got {
 			return nil
@@ -236,8 +294,9 @@ func (m cmpMode) compare(want, got string) error {
 
 // gcmd is one generated command.
 type gcmd struct {
-	args []string
-	mode cmpMode
+	args   []string
+	mode   cmpMode
+	client int // which connection sends it
 }
 
 // A generator makes random calls of one command.
@@ -270,14 +329,14 @@ func availableGens() []generator {
 // generate makes a sequence of n commands from seed. A quarter of the
 // sequences switch to RESP3 first; when MULTI/EXEC are implemented, some
 // commands are grouped into transactions (and WATCH/UNWATCH mixed in).
-func generate(gens []generator, seed uint64, n int) []gcmd {
+func generate(gens []generator, seed uint64, n, clients int) []gcmd {
 	have := implemented()
-	g := &genCtx{r: rand.New(rand.NewPCG(seed, 0x5eed)), now: time.Now()}
+	g := &genCtx{r: rand.New(rand.NewPCG(seed, 0x5eed)), now: time.Now(), have: have}
 	total := 0
 	for _, gn := range gens {
 		total += gn.weight
 	}
-	one := func() gcmd {
+	pick := func() gcmd {
 		x := g.r.IntN(total)
 		for _, gn := range gens {
 			if x < gn.weight {
@@ -287,29 +346,47 @@ func generate(gens []generator, seed uint64, n int) []gcmd {
 		}
 		panic("unreachable")
 	}
+	on := func(client int, c gcmd) gcmd { c.client = client; return c }
+	one := func() gcmd { return on(g.r.IntN(clients), pick()) }
 	seq := make([]gcmd, 0, n+8)
 	if have["hello"] && g.maybe(0.25) {
 		// HELLO's reply holds the connection id: compare its shape.
-		seq = append(seq, gcmd{args: []string{"HELLO", "3"}, mode: cmpShape})
+		for c := 0; c < clients; c++ {
+			seq = append(seq, gcmd{args: []string{"HELLO", "3"}, mode: cmpShape, client: c})
+		}
 	}
 	tx := have["multi"] && have["exec"] && have["discard"]
 	for len(seq) < n {
 		switch {
 		case tx && g.maybe(0.03):
-			if have["watch"] && g.maybe(0.4) {
-				seq = append(seq, ex("WATCH", g.keys("", 1+g.r.IntN(2))))
+			a := g.r.IntN(clients)
+			if have["watch"] && g.maybe(0.6) {
+				watched := g.keys("", 1+g.r.IntN(2))
+				seq = append(seq, on(a, ex("WATCH", watched)))
+				// Another client's commands between WATCH and EXEC, now
+				// and then a write to a watched key.
+				for k := g.r.IntN(3); clients > 1 && k > 0; k-- {
+					c := pick()
+					if g.maybe(0.6) {
+						c = ex(g.pick("SET", "DEL", "INCR", "GET"), watched[0])
+						if c.args[0] == "SET" {
+							c.args = append(c.args, "1")
+						}
+					}
+					seq = append(seq, on((a+1)%clients, c))
+				}
 			}
-			seq = append(seq, ex("MULTI"))
+			seq = append(seq, on(a, ex("MULTI")))
 			for k := g.r.IntN(5); k > 0; k-- {
-				c := one()
+				c := pick()
 				if c.mode != cmpExact { // EXEC's reply is compared whole
 					continue
 				}
-				seq = append(seq, c)
+				seq = append(seq, on(a, c))
 			}
-			seq = append(seq, ex(g.pick("EXEC", "EXEC", "EXEC", "DISCARD")))
+			seq = append(seq, on(a, ex(g.pick("EXEC", "EXEC", "EXEC", "DISCARD"))))
 		case have["unwatch"] && g.maybe(0.005):
-			seq = append(seq, ex("UNWATCH"))
+			seq = append(seq, on(g.r.IntN(clients), ex("UNWATCH")))
 		default:
 			seq = append(seq, one())
 		}
@@ -319,8 +396,9 @@ func generate(gens []generator, seed uint64, n int) []gcmd {
 
 // genCtx holds a sequence's randomness and its helpers.
 type genCtx struct {
-	r   *rand.Rand
-	now time.Time
+	r    *rand.Rand
+	now  time.Time
+	have map[string]bool // implemented commands
 }
 
 // The keyspace: a dozen keys, each with a home type, so that most calls
@@ -542,6 +620,19 @@ var allGens = []generator{
 	{"keys", 2, func(g *genCtx) gcmd { return uno("KEYS", g.pick("*", "?", "h*", "[ls]?", "k\\ y", "*1")) }},
 	{"randomkey", 1, func(g *genCtx) gcmd { return gcmd{args: []string{"RANDOMKEY"}, mode: cmpShape} }},
 	{"flushdb", 1, func(g *genCtx) gcmd { return ex("FLUSHDB") }},
+	{"flushall", 1, func(g *genCtx) gcmd { return ex("FLUSHALL") }},
+	// A COUNT larger than the keyspace: one call returns everything, with
+	// cursor 0, in an order of the server's own.
+	{"scan", 2, func(g *genCtx) gcmd {
+		a := cat("SCAN", "0", "COUNT", "1000")
+		if g.maybe(0.4) {
+			a = append(a, "MATCH", g.pick("*", "h*", "?", "[az]*"))
+		}
+		if g.maybe(0.4) {
+			a = append(a, "TYPE", g.pick("string", "hash", "list", "set", "zset", "none"))
+		}
+		return gcmd{args: a, mode: cmpScan}
+	}},
 	{"expire", 3, func(g *genCtx) gcmd { return ex("EXPIRE", g.key(""), g.expiry(false), g.expireFlag()) }},
 	{"pexpire", 2, func(g *genCtx) gcmd { return ex("PEXPIRE", g.key(""), g.expiry(true), g.expireFlag()) }},
 	{"expireat", 2, func(g *genCtx) gcmd {
@@ -580,6 +671,9 @@ var allGens = []generator{
 	}},
 	{"hincrbyfloat", 2, func(g *genCtx) gcmd {
 		return ex("HINCRBYFLOAT", g.key("hash"), g.field(), g.pick("1", "0.5", "-2.25", "1e2", "x"))
+	}},
+	{"hscan", 1, func(g *genCtx) gcmd {
+		return gcmd{args: cat("HSCAN", g.key("hash"), "0", "COUNT", "1000", g.scanMatch()), mode: cmpScanPairs}
 	}},
 	{"hrandfield", 2, func(g *genCtx) gcmd {
 		switch g.r.IntN(3) {
@@ -632,6 +726,28 @@ var allGens = []generator{
 		return ex(a)
 	}},
 
+	// Blocking pops, which serve at once when there is data, and time out
+	// after 10 ms otherwise (never blocking inside MULTI). One generator
+	// for all, so that they stay rare.
+	{"blpop", 1, func(g *genCtx) gcmd {
+		const timeout = "0.01"
+		var opts []gcmd
+		add := func(name string, c gcmd) {
+			if g.have[name] {
+				opts = append(opts, c)
+			}
+		}
+		add("blpop", ex("BLPOP", g.keys("list", 2), timeout))
+		add("brpop", ex("BRPOP", g.keys("list", 2), timeout))
+		add("brpoplpush", ex("BRPOPLPUSH", g.key("list"), g.key("list"), timeout))
+		add("blmove", ex("BLMOVE", g.key("list"), g.key("list"), g.pick("LEFT", "RIGHT"), g.pick("LEFT", "RIGHT"), timeout))
+		add("blmpop", ex("BLMPOP", timeout, "2", g.keys("list", 2), g.pick("LEFT", "RIGHT"), "COUNT", g.pick("1", "3")))
+		add("bzpopmin", ex("BZPOPMIN", g.keys("zset", 2), timeout))
+		add("bzpopmax", ex("BZPOPMAX", g.keys("zset", 2), timeout))
+		add("bzmpop", ex("BZMPOP", timeout, "2", g.keys("zset", 2), g.pick("MIN", "MAX"), "COUNT", g.pick("1", "3")))
+		return opts[g.r.IntN(len(opts))]
+	}},
+
 	// Sets. https://redis.io/commands/?group=set
 	{"sadd", 6, func(g *genCtx) gcmd { return ex("SADD", g.key("set"), g.elems(3)) }},
 	{"srem", 3, func(g *genCtx) gcmd { return ex("SREM", g.key("set"), g.elems(2)) }},
@@ -645,6 +761,9 @@ var allGens = []generator{
 			return uno("SRANDMEMBER", g.key("set"), "100")
 		}
 		return gcmd{args: []string{"SRANDMEMBER", g.key("set"), g.pick("-3", "2", "0")}, mode: cmpShape}
+	}},
+	{"sscan", 1, func(g *genCtx) gcmd {
+		return gcmd{args: cat("SSCAN", g.key("set"), "0", "COUNT", "1000", g.scanMatch()), mode: cmpScan}
 	}},
 	{"smove", 1, func(g *genCtx) gcmd { return ex("SMOVE", g.key("set"), g.key("set"), g.elem()) }},
 	{"sinter", 2, func(g *genCtx) gcmd { return uno("SINTER", g.keys("set", 1+g.r.IntN(3))) }},
@@ -768,6 +887,9 @@ var allGens = []generator{
 	{"zmpop", 1, func(g *genCtx) gcmd {
 		return ex("ZMPOP", "2", g.keys("zset", 2), g.pick("MIN", "MAX"), "COUNT", g.pick("1", "2", "10"))
 	}},
+	{"zscan", 1, func(g *genCtx) gcmd {
+		return gcmd{args: cat("ZSCAN", g.key("zset"), "0", "COUNT", "1000", g.scanMatch()), mode: cmpScanPairs}
+	}},
 	{"zrandmember", 1, func(g *genCtx) gcmd {
 		if g.maybe(0.5) {
 			return uno("ZRANDMEMBER", g.key("zset"), "100")
@@ -787,7 +909,8 @@ var allGens = []generator{
 			a = append(a, "BY", g.pick("w_*", "h*->f1"))
 			byPattern = true
 		}
-		if !nosort && g.maybe(0.3) {
+		limit := !nosort && g.maybe(0.3)
+		if limit {
 			a = append(a, "LIMIT", g.intn(0, 2), g.pick("1", "3", "-1"))
 		}
 		if g.maybe(0.2) {
@@ -796,14 +919,18 @@ var allGens = []generator{
 		if g.maybe(0.3) {
 			a = append(a, g.pick("ASC", "DESC"))
 		}
-		// ALPHA with BY leaves elements with equal (or missing) BY values
-		// in load order, which for a set or sorted set is its hash order:
-		// random in Redis. Numeric BY breaks ties by the elements.
-		if g.maybe(0.6) && !byPattern {
+		alpha := g.maybe(0.6)
+		if alpha {
 			a = append(a, "ALPHA")
 		}
-		if nosort {
+		// Redis breaks ties between equal weights by the elements only
+		// when sorting numbers: BY a pattern with ALPHA leaves the order of
+		// equal (or missing) weights unspecified.
+		switch {
+		case nosort || byPattern && alpha && !limit:
 			return uno(a)
+		case byPattern && alpha:
+			return gcmd{args: a, mode: cmpShape}
 		}
 		if g.maybe(0.15) {
 			a = append(a, "STORE", g.key("list"))
@@ -811,6 +938,13 @@ var allGens = []generator{
 		return ex(a)
 	}},
 	{"sort_ro", 1, func(g *genCtx) gcmd { return ex("SORT_RO", g.key("list"), g.pick("ALPHA", "DESC")) }},
+}
+
+func (g *genCtx) scanMatch() []string {
+	if g.maybe(0.6) {
+		return nil
+	}
+	return []string{"MATCH", g.pick("*", "f*", "?", "[a-c]", "1*")}
 }
 
 func (g *genCtx) elems(max int) []string {

@@ -25,8 +25,12 @@ func init() {
 type serverConn struct {
 	*transcript.Conn
 	srv  *server.Server
+	addr string
 	done chan error
 }
+
+// Another opens a second connection to the same server.
+func (c *serverConn) Another() (conn, error) { return transcript.Dial(c.addr) }
 
 func (c *serverConn) Close() error {
 	c.Conn.Close()
@@ -59,5 +63,5 @@ func openServer(t testing.TB, db string) (conn, string) {
 		<-done
 		t.Fatal(err)
 	}
-	return &serverConn{Conn: c, srv: srv, done: done}, ""
+	return &serverConn{Conn: c, srv: srv, addr: ln.Addr().String(), done: done}, ""
 }

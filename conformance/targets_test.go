@@ -25,6 +25,13 @@ type conn interface {
 	Close() error
 }
 
+// A multiConn opens more connections to its database (for tests of several
+// clients). Close the first connection last: it owns the database.
+type multiConn interface {
+	conn
+	Another() (conn, error)
+}
+
 // A target is a Folio host under test. open returns a fresh connection on
 // a fresh, empty database, or a reason to skip the target.
 //
@@ -48,9 +55,11 @@ func testClock() time.Time { return time.Now() }
 
 // coreConn drives the engine directly: core.New over the memory store.
 type coreConn struct {
-	e *core.Engine
-	s *core.Session
-	w resp.Writer
+	e       *core.Engine
+	s       *core.Session
+	w       resp.Writer
+	pending map[*core.Session][]byte // deliveries, shared by the engine's conns
+	owner   bool                     // the first conn closes the store
 }
 
 func openCore(t testing.TB) (conn, string) {
@@ -58,38 +67,58 @@ func openCore(t testing.TB) (conn, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &coreConn{e: e, s: e.NewSession()}, ""
+	return &coreConn{e: e, s: e.NewSession(), pending: map[*core.Session][]byte{}, owner: true}, ""
+}
+
+// Another opens a second session on the same engine.
+func (c *coreConn) Another() (conn, error) {
+	return &coreConn{e: c.e, s: c.e.NewSession(), pending: c.pending}, nil
 }
 
 // Do runs one command. A command that blocks is handled as a host does:
-// nothing else writes in a transcript, so the wait ends at its deadline,
-// when ExpireBlocked answers the timeout reply as a delivery.
+// the connections are driven one command at a time, so nothing else can
+// serve it; the wait ends at its deadline, when ExpireBlocked answers the
+// timeout reply as a delivery. Output for a session arrives before the
+// reply of its next command, as a socket would show it.
 func (c *coreConn) Do(args [][]byte) ([]byte, error) {
 	c.w.B = c.w.B[:0]
 	o := c.e.Exec(c.s, args, &c.w)
-	out := append([]byte(nil), c.w.B...)
+	reply := append([]byte(nil), c.w.B...)
 	if o.Blocked != nil {
 		if o.Blocked.Deadline.IsZero() {
-			return out, fmt.Errorf("%s blocks forever on a single connection", args[0])
+			return reply, fmt.Errorf("%s blocks forever on a single connection", args[0])
 		}
 		time.Sleep(time.Until(o.Blocked.Deadline) + time.Millisecond)
 		c.e.ExpireBlocked()
 	}
 	for _, d := range c.e.TakeDeliveries() {
-		if d.Session == c.s {
-			out = append(out, d.Data...)
-		}
+		c.pending[d.Session] = append(c.pending[d.Session], d.Data...)
 	}
-	return out, nil
+	mine := c.pending[c.s]
+	delete(c.pending, c.s)
+	if o.Blocked != nil { // the timeout reply is the delivery
+		return append(reply, mine...), nil
+	}
+	return append(mine, reply...), nil
 }
 
-func (c *coreConn) Close() error { c.e.CloseSession(c.s); return c.e.Store().Close() }
+func (c *coreConn) Close() error {
+	c.e.CloseSession(c.s)
+	if c.owner {
+		return c.e.Store().Close()
+	}
+	return nil
+}
 
 // nativeConn drives a session of the native host.
 type nativeConn struct {
-	db *native.DB
-	s  *native.Session
+	db    *native.DB
+	s     *native.Session
+	owner bool // the first conn closes the database
 }
+
+// Another opens a second session on the same database.
+func (c *nativeConn) Another() (conn, error) { return &nativeConn{db: c.db, s: c.db.NewSession()}, nil }
 
 func (c *nativeConn) Do(args [][]byte) ([]byte, error) {
 	as := make([]any, len(args))
@@ -99,14 +128,20 @@ func (c *nativeConn) Do(args [][]byte) ([]byte, error) {
 	return c.s.Raw(context.Background(), as...)
 }
 
-func (c *nativeConn) Close() error { c.s.Close(); return c.db.Close() }
+func (c *nativeConn) Close() error {
+	c.s.Close()
+	if c.owner {
+		return c.db.Close()
+	}
+	return nil
+}
 
 func openNativeMemory(t testing.TB) (conn, string) {
 	db, err := native.Open(":memory:", native.WithSeed(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &nativeConn{db: db, s: db.NewSession()}, ""
+	return &nativeConn{db: db, s: db.NewSession(), owner: true}, ""
 }
 
 // openNativeSQLite opens a fresh SQLite file. It skips only while no file
@@ -120,7 +155,7 @@ func openNativeSQLite(t testing.TB) (conn, string) {
 	if err != nil {
 		t.Fatalf("native.Open of a SQLite file: %v", err)
 	}
-	return &nativeConn{db: db, s: db.NewSession()}, ""
+	return &nativeConn{db: db, s: db.NewSession(), owner: true}, ""
 }
 
 // requireRedis reports whether a missing redis-server fails the test.

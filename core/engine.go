@@ -292,6 +292,11 @@ func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Ou
 	if err != nil {
 		w.B = w.B[:start]
 		w.Error(storeError(err))
+		// The rolled-back command may have changed cached state (FLUSHDB,
+		// SWAPDB); read it again from the store.
+		if e.execTx == nil {
+			e.Reload()
+		}
 	}
 	if e.tracking != nil {
 		e.trackingAfter(&c)
@@ -387,4 +392,16 @@ func allowedSubscribed(name string) bool {
 		return true
 	}
 	return false
+}
+
+// Reload drops what the engine caches from the store (the database map)
+// and reads it again. Hosts call it after a store-level rollback the engine
+// did not see, such as a failed group commit.
+func (e *Engine) Reload() error {
+	tx, err := e.st.Begin(false)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return e.loadDBMap(tx)
 }

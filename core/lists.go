@@ -207,27 +207,6 @@ func (c *Ctx) lookupList(key []byte) (r Record, ok bool, handled bool, err error
 
 // ---- argument parsing ----
 
-// listInt parses an integer argument as Redis's string2ll does.
-func listInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	d := b
-	if d[0] == '-' {
-		d = d[1:]
-	}
-	if len(d) == 0 || (d[0] == '0' && len(b) != 1) {
-		return 0, false
-	}
-	for _, ch := range d {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return n, err == nil
-}
-
 // listWhere parses LEFT or RIGHT.
 func listWhere(b []byte) (int, bool) {
 	switch {
@@ -433,7 +412,7 @@ func popGeneric(c *Ctx, where int) error {
 	hasCount := len(c.Args) == 3
 	var count int64
 	if hasCount {
-		n, ok := listInt(c.Args[2])
+		n, ok := parseLongLong(c.Args[2])
 		if !ok || n < 0 {
 			c.W.Error(msgValueOutOfRange)
 			return nil
@@ -560,8 +539,8 @@ func listRangeIndexes(start, stop, n int64) (from, to int64, ok bool) {
 // LRANGE key start stop
 // https://redis.io/commands/lrange
 func cmdLRange(c *Ctx) error {
-	start, ok1 := listInt(c.Args[2])
-	stop, ok2 := listInt(c.Args[3])
+	start, ok1 := parseLongLong(c.Args[2])
+	stop, ok2 := parseLongLong(c.Args[3])
 	if !ok1 || !ok2 {
 		c.W.Error(msgNotInt)
 		return nil
@@ -598,7 +577,7 @@ func cmdLIndex(c *Ctx) error {
 		c.W.Null()
 		return nil
 	}
-	idx, ok := listInt(c.Args[2])
+	idx, ok := parseLongLong(c.Args[2])
 	if !ok {
 		c.W.Error(msgNotInt)
 		return nil
@@ -630,7 +609,7 @@ func cmdLPos(c *Ctx) error {
 		switch opt := string(args[j]); {
 		case strings.EqualFold(opt, "rank") && more > 0:
 			j++
-			n, ok := listInt(args[j])
+			n, ok := parseLongLong(args[j])
 			if !ok {
 				c.W.Error(msgNotInt)
 				return nil
@@ -642,7 +621,7 @@ func cmdLPos(c *Ctx) error {
 			rank = n
 		case strings.EqualFold(opt, "count") && more > 0:
 			j++
-			n, ok := listInt(args[j])
+			n, ok := parseLongLong(args[j])
 			if !ok || n < 0 {
 				c.W.Error(msgCountNegative)
 				return nil
@@ -650,7 +629,7 @@ func cmdLPos(c *Ctx) error {
 			count = n
 		case strings.EqualFold(opt, "maxlen") && more > 0:
 			j++
-			n, ok := listInt(args[j])
+			n, ok := parseLongLong(args[j])
 			if !ok || n < 0 {
 				c.W.Error(msgMaxlenNegative)
 				return nil
@@ -731,7 +710,7 @@ func cmdLSet(c *Ctx) error {
 		c.W.Error(msgNoSuchKey)
 		return nil
 	}
-	idx, ok := listInt(c.Args[2])
+	idx, ok := parseLongLong(c.Args[2])
 	if !ok {
 		c.W.Error(msgNotInt)
 		return nil
@@ -841,7 +820,7 @@ func (c *Ctx) listInsertAt(r *Record, at int64, v []byte) error {
 // LREM key count element
 // https://redis.io/commands/lrem
 func cmdLRem(c *Ctx) error {
-	count, ok := listInt(c.Args[2])
+	count, ok := parseLongLong(c.Args[2])
 	if !ok {
 		c.W.Error(msgNotInt)
 		return nil
@@ -957,8 +936,8 @@ func (c *Ctx) listRemoveIndexes(r *Record, idx []int64) error {
 // LTRIM key start stop
 // https://redis.io/commands/ltrim
 func cmdLTrim(c *Ctx) error {
-	start, ok1 := listInt(c.Args[2])
-	stop, ok2 := listInt(c.Args[3])
+	start, ok1 := parseLongLong(c.Args[2])
+	stop, ok2 := parseLongLong(c.Args[3])
 	if !ok1 || !ok2 {
 		c.W.Error(msgNotInt)
 		return nil
@@ -1104,7 +1083,7 @@ func cmdLMPop(c *Ctx) error {
 // starting at Args[at]; on failure it has replied the error.
 func parseMPop(c *Ctx, at int) (keys [][]byte, where int, count int64, ok bool) {
 	args := c.Args
-	numkeys, isInt := listInt(args[at])
+	numkeys, isInt := parseLongLong(args[at])
 	if !isInt || numkeys < 1 {
 		c.W.Error(msgNumKeys)
 		return
@@ -1128,7 +1107,7 @@ func parseMPop(c *Ctx, at int) (keys [][]byte, where int, count int64, ok bool) 
 		more := len(args) - 1 - j
 		if count == -1 && strings.EqualFold(string(args[j]), "count") && more > 0 {
 			j++
-			n, isInt := listInt(args[j])
+			n, isInt := parseLongLong(args[j])
 			if !isInt || n < 1 {
 				c.W.Error(msgCountPositive)
 				return

@@ -3,21 +3,18 @@ package core
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/foliodb/folio/conformance/transcript"
 	"github.com/foliodb/folio/core/resp"
 )
-
-// TestListsTranscript plays conformance/testdata/lists.txt against a real
-// redis-server and the engine.
-func TestListsTranscript(t *testing.T) {
-	diffTranscript(t, "lists.txt")
-}
 
 // TestListsModel runs random list operations against the engine and a
 // slice model; it exercises the shifting paths of LINSERT and LREM from
@@ -140,12 +137,6 @@ func TestListsModel(t *testing.T) {
 	}
 }
 
-// TestSortTranscript plays conformance/testdata/sort.txt against a real
-// redis-server and the engine.
-func TestSortTranscript(t *testing.T) {
-	diffTranscript(t, "sort.txt")
-}
-
 // TestListsBlocking parks blocking list commands on empty keys and serves
 // them with pushes from another session, in the order they blocked.
 func TestListsBlocking(t *testing.T) {
@@ -214,8 +205,30 @@ func TestListsBlocking(t *testing.T) {
 // real redis-server and the engine with keyspace events on, and compares
 // the events each fires, in order.
 func TestListsKeyspaceEvents(t *testing.T) {
-	rc := startRedis(t)
-	sub, err := net.Dial("tcp", rc.c.RemoteAddr().String())
+	r, err := transcript.StartRedis()
+	if errors.Is(err, transcript.ErrNoRedis) && os.Getenv("FOLIO_REQUIRE_REDIS") != "1" {
+		t.Skip("redis-server not installed: skipping the differential test")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	lr, err := transcript.Dial(r.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lr.Close()
+	rdo := func(args []string) {
+		bs := make([][]byte, len(args))
+		for i, a := range args {
+			bs[i] = []byte(a)
+		}
+		if _, err := lr.Do(bs); err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+	}
+	addr := r.Addr
+	sub, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,11 +238,12 @@ func TestListsKeyspaceEvents(t *testing.T) {
 	fs := e.NewSession()
 	setup := [][]string{{"CONFIG", "SET", "notify-keyspace-events", "KEA"}}
 	for _, c := range setup {
-		rc.do(t, c)
+		rdo(c)
 		e.Do(s, c...)
 	}
-	sub.Write(encodeCommand([]string{"PSUBSCRIBE", "__keyevent@0__:*"}))
-	if _, err := readRaw(subr); err != nil {
+	sub.Write(resp.AppendCommand(nil, "PSUBSCRIBE", "__keyevent@0__:*"))
+	subrd := resp.NewReader(subr)
+	if _, err := subrd.Read(); err != nil {
 		t.Fatal(err)
 	}
 	e.Do(fs, "PSUBSCRIBE", "__keyevent@0__:*")
@@ -251,18 +265,20 @@ func TestListsKeyspaceEvents(t *testing.T) {
 	}
 	redisEvents := func() []string {
 		// A PING on the subscriber connection marks the end of the events.
-		sub.Write(encodeCommand([]string{"PING"}))
-		var raw []byte
+		sub.Write(resp.AppendCommand(nil, "PING"))
+		var out []string
 		for {
 			sub.SetReadDeadline(time.Now().Add(5 * time.Second))
-			m, err := readRaw(subr)
+			v, err := subrd.Read()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if bytes.Contains(m, []byte("pong")) {
-				return events(raw)
+			if len(v.Elems) > 0 && v.Elems[0].Str == "pong" {
+				return out
 			}
-			raw = append(raw, m...)
+			if len(v.Elems) == 4 && v.Elems[0].Str == "pmessage" {
+				out = append(out, strings.TrimPrefix(v.Elems[2].Str, "__keyevent@0__:")+" "+v.Elems[3].Str)
+			}
 		}
 	}
 	total := 0
@@ -299,7 +315,7 @@ func TestListsKeyspaceEvents(t *testing.T) {
 		{"LREM", "l", "0", "a"},
 		{"LREM", "l", "0", "b"},
 	} {
-		rc.do(t, c)
+		rdo(c)
 		want := redisEvents()
 		total += len(want)
 		e.Do(s, c...)

@@ -571,8 +571,14 @@ func (e *Engine) clientLine(s *Session, nowMS int64) string {
 	if cmd == "" {
 		cmd = "NULL"
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=%s cmd=%s user=default redir=-1 resp=%d",
-		s.ID, s.Addr, s.LAddr, ci.Fd, s.Name, age, idle, flags, s.DB, multi, ci.Qbuf, ci.QbufFree,
+	var nsub [3]int
+	if s.subs != nil {
+		for k := range s.subs.names {
+			nsub[k] = len(s.subs.names[k])
+		}
+	}
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=%s cmd=%s user=default redir=-1 resp=%d",
+		s.ID, s.Addr, s.LAddr, ci.Fd, s.Name, age, idle, flags, s.DB, nsub[subChannel], nsub[subPattern], nsub[subShard], multi, ci.Qbuf, ci.QbufFree,
 		ci.Qbuf+ci.QbufFree, ci.Qbuf+ci.QbufFree, ci.Obl, ci.Oll, ci.Omem, ci.TotMem, ci.Events, cmd, s.Proto)
 }
 

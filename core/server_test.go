@@ -122,3 +122,16 @@ func TestInfo(t *testing.T) {
 		t.Errorf("RESP3 INFO is not verbatim: %q", got[:20])
 	}
 }
+
+func TestClientListSubscriptions(t *testing.T) {
+	e, s := newEngine(t)
+	e.Do(s, "HELLO", "3")
+	e.Do(s, "SUBSCRIBE", "a", "b")
+	e.Do(s, "PSUBSCRIBE", "p*")
+	got := string(e.Do(s, "CLIENT", "INFO"))
+	for _, want := range []string{" flags=P ", " sub=2 psub=1 ssub=0 ", " resp=3"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("CLIENT INFO lacks %q: %s", want, got)
+		}
+	}
+}

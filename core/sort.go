@@ -66,8 +66,8 @@ func parseSort(c *Ctx, readonly bool) (o sortOptions, ok bool) {
 		case strings.EqualFold(opt, "alpha"):
 			o.alpha = true
 		case strings.EqualFold(opt, "limit") && left >= 2:
-			start, ok1 := listInt(args[j+1])
-			count, ok2 := listInt(args[j+2])
+			start, ok1 := parseLongLong(args[j+1])
+			count, ok2 := parseLongLong(args[j+2])
 			if !ok1 || !ok2 {
 				c.W.Error(msgNotInt)
 				return o, false

@@ -1,8 +1,12 @@
 package wasm_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
+
+	"github.com/foliodb/folio/wasm"
 )
 
 func TestBlocking(t *testing.T) {
@@ -64,5 +68,42 @@ func TestPubSubClient(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no message delivered")
+	}
+}
+
+func TestCloseWakesBlocked(t *testing.T) {
+	db, err := wasm.Open(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := db.NewSession()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Raw(ctx, "BZPOPMIN", "z", "0")
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	db.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, wasm.ErrClosed) {
+			t.Fatalf("blocked call after Close: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not wake a blocked call")
+	}
+}
+
+func TestContextCancelsBlocked(t *testing.T) {
+	db := open(t)
+	c, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := db.Raw(c, "BZPOPMIN", "z", "0"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want DeadlineExceeded, got %v", err)
+	}
+	// The session is usable again and no longer waits on z.
+	db.Do(ctx, "ZADD", "z", "1", "m")
+	if v, err := db.Do(ctx, "ZCARD", "z"); err != nil || v != int64(1) {
+		t.Fatalf("ZCARD after the cancelled wait: %v %v", v, err)
 	}
 }

@@ -117,7 +117,11 @@ func (db *DB) serve(conn net.Conn, s *Session) {
 			if flags&flagBlocked != 0 {
 				// Redis runs nothing else for a blocked client: wait for
 				// the reply, then run the rest of the pipeline.
-				<-s.sink.unblocked
+				select {
+				case <-s.sink.unblocked:
+				case <-db.done:
+					return
+				}
 				if err := write(nil); err != nil {
 					return
 				}

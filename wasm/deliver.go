@@ -118,6 +118,8 @@ func (s *Session) waitBlocked(ctx context.Context) ([]byte, error) {
 		select {
 		case <-s.sink.unblocked:
 			return s.sink.take(), nil
+		case <-s.db.done:
+			return nil, ErrClosed
 		case <-ctx.Done():
 			s.db.mu.Lock()
 			if !s.db.closed {

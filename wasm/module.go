@@ -25,13 +25,17 @@ const ABIVersion = 1
 // ErrABI is returned by Open for a module that does not speak ABIVersion.
 var ErrABI = errors.New("wasm: module does not speak folio ABI version 1")
 
-// The process-wide runtime: compiling folio.wasm takes about a second, so
-// it is done once per process (and per distinct binary), and every DB is
-// an instance of the same compiled module.
+// The process-wide runtimes, one per compilation cache directory ("" for
+// none): compiling folio.wasm takes about a second, so it is done once per
+// process (and per distinct binary), and every DB is an instance of the
+// same compiled module.
 var rt struct {
 	sync.Mutex
+	byDir map[string]*runtimeEntry
+}
+
+type runtimeEntry struct {
 	r        wazero.Runtime
-	cacheDir string
 	compiled map[[32]byte]wazero.CompiledModule
 }
 
@@ -54,11 +58,10 @@ const (
 	i64 = api.ValueTypeI64
 )
 
-// runtime returns the process-wide runtime, creating it with cacheDir as
-// its compilation cache on first use.
-func runtime(ctx context.Context, cacheDir string) (wazero.Runtime, error) {
-	if rt.r != nil {
-		return rt.r, nil
+// runtime returns the runtime for cacheDir, creating it on first use.
+func runtime(ctx context.Context, cacheDir string) (*runtimeEntry, error) {
+	if e := rt.byDir[cacheDir]; e != nil {
+		return e, nil
 	}
 	cfg := wazero.NewRuntimeConfig()
 	if cacheDir != "" {
@@ -77,9 +80,12 @@ func runtime(ctx context.Context, cacheDir string) (wazero.Runtime, error) {
 		r.Close(ctx)
 		return nil, err
 	}
-	rt.r, rt.cacheDir = r, cacheDir
-	rt.compiled = map[[32]byte]wazero.CompiledModule{}
-	return r, nil
+	if rt.byDir == nil {
+		rt.byDir = map[string]*runtimeEntry{}
+	}
+	e := &runtimeEntry{r: r, compiled: map[[32]byte]wazero.CompiledModule{}}
+	rt.byDir[cacheDir] = e
+	return e, nil
 }
 
 // compile returns bin compiled, checking its imports and exports against
@@ -87,15 +93,15 @@ func runtime(ctx context.Context, cacheDir string) (wazero.Runtime, error) {
 func compile(ctx context.Context, bin []byte, cacheDir string) (wazero.Runtime, wazero.CompiledModule, error) {
 	rt.Lock()
 	defer rt.Unlock()
-	r, err := runtime(ctx, cacheDir)
+	e, err := runtime(ctx, cacheDir)
 	if err != nil {
 		return nil, nil, err
 	}
 	sum := sha256.Sum256(bin)
-	if cm := rt.compiled[sum]; cm != nil {
-		return r, cm, nil
+	if cm := e.compiled[sum]; cm != nil {
+		return e.r, cm, nil
 	}
-	cm, err := r.CompileModule(ctx, bin)
+	cm, err := e.r.CompileModule(ctx, bin)
 	if err != nil {
 		return nil, nil, fmt.Errorf("wasm: compile: %w", err)
 	}
@@ -103,8 +109,8 @@ func compile(ctx context.Context, bin []byte, cacheDir string) (wazero.Runtime, 
 		cm.Close(ctx)
 		return nil, nil, err
 	}
-	rt.compiled[sum] = cm
-	return r, cm, nil
+	e.compiled[sum] = cm
+	return e.r, cm, nil
 }
 
 func checkShape(cm wazero.CompiledModule) error {

@@ -39,8 +39,8 @@ func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
 func WithDurability(mode string) Option { return func(c *config) { c.durability = mode } }
 
 // WithCompilationCache keeps compiled code in dir across processes (cold
-// compile about a second, cached tens of milliseconds). The process
-// compiles once; the option counts on the first Open of the process.
+// compile about a second, cached tens of milliseconds). Within a process
+// the module is compiled once per directory.
 func WithCompilationCache(dir string) Option { return func(c *config) { c.cacheDir = dir } }
 
 // WithModule runs another build of folio.wasm instead of the embedded one.
@@ -57,6 +57,7 @@ type DB struct {
 	h      *instance
 	def    *Session
 	closed bool
+	done   chan struct{} // closed by Close: wakes blocked callers
 }
 
 // instance is the module instance and the host side of its imports.
@@ -109,7 +110,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		st.Close()
 		return nil, err
 	}
-	db := &DB{h: h}
+	db := &DB{h: h, done: make(chan struct{})}
 	id, err := h.sessionOpen()
 	if err != nil {
 		db.Close()
@@ -289,6 +290,7 @@ func (db *DB) Close() error {
 		return nil
 	}
 	db.closed = true
+	close(db.done)
 	h := db.h
 	if h.tx != nil {
 		h.tx.Rollback()

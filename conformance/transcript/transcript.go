@@ -232,7 +232,14 @@ func Values(s string) ([]string, error) {
 	return out, nil
 }
 
-// elements splits one aggregate value into its head line and elements.
+// Elements splits one aggregate value (transcript form) into its head
+// line and its elements.
+func Elements(v string) (head string, elems []string, err error) { return elements(v) }
+
+// SameMultiset reports whether two aggregates hold the same elements in
+// any order (pairs of elements, for maps or when pairs is set).
+func SameMultiset(want, got string, pairs bool) bool { return sameMultiset(want, got, pairs) }
+
 func elements(v string) (head string, elems []string, err error) {
 	nl := strings.IndexByte(v, '\n')
 	head = v[:nl+1]

@@ -38,7 +38,7 @@ func (c *Clock) Set(t time.Time) {
 	dbs := append([]*DB(nil), c.dbs...)
 	c.mu.Unlock()
 	for _, db := range dbs {
-		db.expireBlocked()
+		db.housekeep()
 	}
 }
 
@@ -46,3 +46,8 @@ func (c *Clock) Set(t time.Time) {
 func WithVirtualClock(clk *Clock) Option {
 	return func(c *config) { c.now = clk.Now; c.virtual = clk }
 }
+
+// ExpireNow runs active expiry at once (with a virtual clock nothing runs
+// in the background): keys whose time passed are deleted and their
+// notifications sent.
+func (db *DB) ExpireNow() { db.housekeep() }

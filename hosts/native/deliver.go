@@ -72,6 +72,33 @@ func (db *DB) expireBlocked() {
 	db.dispatchLocked()
 }
 
+// housekeep runs the engine's periodic work, as Redis's cron does: active
+// expiry (which also reclaims deleted collections) and blocked timeouts.
+func (db *DB) housekeep() {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return
+	}
+	db.eng.ActiveExpire(20)
+	db.eng.ExpireBlocked()
+	db.dispatchLocked()
+}
+
+// cron calls housekeep at 10 Hz until the DB closes.
+func (db *DB) cron() {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-t.C:
+			db.housekeep()
+		}
+	}
+}
+
 // waitBlocked waits for the reply of s's parked command.
 func (s *Session) waitBlocked(ctx context.Context) ([]byte, error) {
 	for {

@@ -3,6 +3,8 @@ package native_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,5 +117,74 @@ func TestSubscribe(t *testing.T) {
 	m, err := ps.ReceiveMessage(ctx)
 	if err != nil || m.Payload != "hi" {
 		t.Fatalf("go-redis message: %+v %v", m, err)
+	}
+}
+
+func TestVirtualClockExpiryAndBlocking(t *testing.T) {
+	ctx := context.Background()
+	clk := native.NewClock(time.Unix(1700000000, 0))
+	db, err := native.Open(":memory:", native.WithVirtualClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.Do(ctx, "SET", "k", "v", "EX", 10)
+	clk.Advance(9 * time.Second)
+	if v, _ := db.Do(ctx, "GET", "k"); v != "v" {
+		t.Fatalf("GET before expiry: %v", v)
+	}
+	clk.Advance(2 * time.Second)
+	if v, _ := db.Do(ctx, "GET", "k"); v != nil {
+		t.Fatalf("GET after expiry: %v", v)
+	}
+	if n, _ := db.Do(ctx, "DBSIZE"); n != int64(0) {
+		t.Fatalf("DBSIZE after ExpireNow: %v", n)
+	}
+	// A blocking command waits until another session pushes.
+	s := db.NewSession()
+	done := make(chan any, 1)
+	go func() {
+		v, err := s.Do(ctx, "BLPOP", "q", 0)
+		if err != nil {
+			v = err
+		}
+		done <- v
+	}()
+	for {
+		info, _ := db.Do(ctx, "INFO", "clients")
+		if strings.Contains(info.(string), "blocked_clients:1") {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	db.Do(ctx, "RPUSH", "q", "job")
+	if v := <-done; fmt.Sprint(v) != "[q job]" {
+		t.Fatalf("BLPOP: %v", v)
+	}
+	// Its timeout follows the virtual clock; a cancelled context ends it.
+	go func() {
+		v, err := s.Do(ctx, "BLPOP", "q", 5)
+		if err != nil {
+			v = err
+		}
+		done <- v
+	}()
+	time.Sleep(20 * time.Millisecond)
+	clk.Advance(6 * time.Second)
+	if v := <-done; v != nil {
+		t.Fatalf("BLPOP timeout: %v", v)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	go func() {
+		_, err := s.Do(cctx, "BLPOP", "q", 0)
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	if v := <-done; v != context.Canceled {
+		t.Fatalf("cancelled BLPOP: %v", v)
+	}
+	if info, _ := db.Do(ctx, "INFO", "clients"); !strings.Contains(info.(string), "blocked_clients:0") {
+		t.Fatalf("a cancelled wait left a blocked client: %v", info)
 	}
 }

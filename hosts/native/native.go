@@ -47,6 +47,7 @@ type DB struct {
 	def     *Session
 	closed  bool
 	virtual *Clock
+	stop    chan struct{}
 }
 
 // Open opens path (":memory:" for the memory store) with opts.
@@ -72,13 +73,16 @@ func Open(path string, opts ...Option) (*DB, error) {
 		st.Close()
 		return nil, err
 	}
-	db := &DB{eng: eng, st: st, virtual: cfg.virtual}
+	db := &DB{eng: eng, st: st, virtual: cfg.virtual, stop: make(chan struct{})}
 	if cfg.virtual != nil {
 		cfg.virtual.mu.Lock()
 		cfg.virtual.dbs = append(cfg.virtual.dbs, db)
 		cfg.virtual.mu.Unlock()
 	}
 	db.def = db.newSession()
+	if cfg.virtual == nil {
+		go db.cron()
+	}
 	return db, nil
 }
 
@@ -90,6 +94,7 @@ func (db *DB) Close() error {
 		return nil
 	}
 	db.closed = true
+	close(db.stop)
 	return db.st.Close()
 }
 

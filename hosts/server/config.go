@@ -26,7 +26,8 @@ func ParseArgs(args []string, stderr io.Writer) (Config, error) {
 	fs.SetOutput(stderr)
 	fs.IntVar(&cfg.Port, "port", cfg.Port, "TCP port to listen on")
 	fs.StringVar(&cfg.Bind, "bind", cfg.Bind, "address to listen on")
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: :memory: or a file path (SQLite)")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "database file (SQLite), or :memory:")
+	fs.StringVar(&cfg.Durability, "durability", cfg.Durability, "SQLite synchronous mode: normal (an acknowledged write survives a killed process) or full (it also survives a power loss)")
 	fs.StringVar(&cfg.RequirePass, "requirepass", cfg.RequirePass, "password clients must AUTH with")
 	fs.IntVar(&cfg.MaxClients, "maxclients", cfg.MaxClients, "maximum number of connected clients")
 	fs.IntVar(&cfg.Timeout, "timeout", cfg.Timeout, "close a client idle for this many seconds (0: never)")
@@ -125,6 +126,8 @@ func (cfg *Config) set(name string, vals [][]byte) error {
 		cfg.Port, err = strconv.Atoi(v)
 	case "bind":
 		cfg.Bind = v
+	case "durability":
+		cfg.Durability = v
 	case "db", "dbfilename":
 		cfg.DB = v
 	case "requirepass":

@@ -377,7 +377,12 @@ func (c *conn) runBatch() (closeConn bool) {
 		s.mu.Lock()
 		now := s.cfg.Now()
 		c.sess.LastUsed = now
+		// Group commit: the commands run now share one durable commit, and
+		// their replies go out only after it.
+		g := s.beginGroup(c)
+		groupStart, groupCmds := len(c.out.B), 0
 		for i < len(c.ends) {
+			groupCmds++
 			args := c.argv[start:c.ends[i]]
 			start = c.ends[i]
 			i++
@@ -406,6 +411,9 @@ func (c *conn) runBatch() (closeConn bool) {
 			if len(c.out.B) >= flushThreshold {
 				break
 			}
+		}
+		if g != nil {
+			s.endGroup(c, g, groupStart, groupCmds)
 		}
 		s.mu.Unlock()
 		if !c.flush() {

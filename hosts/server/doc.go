@@ -4,12 +4,13 @@
 //
 // # Basics
 //
-//	srv, err := server.New(server.Config{Port: 6379, DB: ":memory:"})
+//	srv, err := server.New(server.Config{Port: 6379, DB: "folio.db"})
 //	go srv.ListenAndServe()
 //	defer srv.Close()
 //
 // The command line (cmd/folio-server) takes redis-server's names:
-// folio-server [redis.conf] --port 6379 --bind 127.0.0.1 --db PATH
+// folio-server [redis.conf] --port 6379 --bind 127.0.0.1 --db folio.db|:memory:
+// --durability normal|full
 // --requirepass PW --maxclients N --timeout S --databases N
 // --proto-max-bulk-len 512mb --client-query-buffer-limit 1gb --loglevel notice.
 // For tests, package foliotest runs a server with a virtual clock.
@@ -34,11 +35,14 @@
 // 2^31). A client whose pending command outgrows client-query-buffer-limit
 // is closed without a reply, as Redis does. A client that does not read
 // its replies stops being read once its socket is full, so it holds at
-// most one batch of replies (64 KiB plus the last reply); a MONITOR client
-// that falls more than Config.PushBufferLimit behind is disconnected.
+// most one batch of replies (64 KiB plus the last reply). A subscriber,
+// MONITOR or blocked client gets its output through a queue and a writer
+// goroutine (other clients' commands produce it); one that falls more than
+// Config.PushBufferLimit behind is disconnected. Subscribers and blocked
+// clients are exempt from --timeout, as in Redis.
 //
 // # Caveats
 //
-// INFO keyspace counts keys by scanning them. Blocking commands and
-// pub/sub are not served yet. CONFIG SET port/bind is refused.
+// INFO keyspace counts keys by scanning them. CONFIG SET port/bind is
+// refused. CONFIG REWRITE always answers that there is no config file.
 package server

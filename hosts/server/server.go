@@ -24,6 +24,7 @@ type Config struct {
 	Port                   int
 	Bind                   string
 	DB                     string // ":memory:" or a file path (the SQLite store)
+	Durability             string // the SQLite store's synchronous mode: normal or full
 	RequirePass            string
 	MaxClients             int
 	Timeout                int // idle seconds before a client is closed; 0 never
@@ -46,12 +47,15 @@ type Config struct {
 	Log io.Writer
 }
 
-// DefaultConfig returns redis-server's defaults (for what Folio has).
+// DefaultConfig returns redis-server's defaults (for what Folio has). The
+// database is folio.db in the working directory, as redis-server keeps
+// dump.rdb there.
 func DefaultConfig() Config {
 	return Config{
 		Port:                   6379,
 		Bind:                   "127.0.0.1",
-		DB:                     ":memory:",
+		DB:                     "folio.db",
+		Durability:             "normal",
 		MaxClients:             10000,
 		Databases:              16,
 		ProtoMaxBulkLen:        512 << 20,
@@ -65,6 +69,9 @@ func (cfg *Config) fill() {
 	d := DefaultConfig()
 	if cfg.Bind == "" {
 		cfg.Bind = d.Bind
+	}
+	if cfg.Durability == "" {
+		cfg.Durability = d.Durability
 	}
 	if cfg.DB == "" {
 		cfg.DB = d.DB
@@ -145,7 +152,7 @@ func New(cfg Config) (*Server, error) {
 				return nil, fmt.Errorf("server: cannot open %q: no file store is linked into this build (use --db :memory:)", cfg.DB)
 			}
 			var err error
-			if st, err = native.OpenStore(cfg.DB, "normal"); err != nil {
+			if st, err = native.OpenStore(cfg.DB, cfg.Durability); err != nil {
 				return nil, err
 			}
 		}

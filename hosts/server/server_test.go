@@ -660,3 +660,41 @@ func TestBlockingOverTCP(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// CONFIG SET of the server's own parameters takes effect at once.
+func TestConfigSetLive(t *testing.T) {
+	s := foliotest.Run(t)
+	a := dial(t, s.Addr())
+	a.send("CONFIG SET maxclients 1 proto-max-bulk-len 2mb\r\n")
+	if got := a.line(); got != "+OK\r\n" {
+		t.Fatalf("CONFIG SET: %q", got)
+	}
+	b := dial(t, s.Addr())
+	if got := b.line(); got != "-ERR max number of clients reached\r\n" {
+		t.Fatalf("second client: %q", got)
+	}
+	a.send("CONFIG GET proto-max-bulk-len\r\n")
+	if got := a.line() + a.line() + a.line() + a.line() + a.line(); got != "*2\r\n$18\r\nproto-max-bulk-len\r\n$7\r\n2097152\r\n" {
+		t.Fatalf("CONFIG GET: %q", got)
+	}
+	a.send(fmt.Sprintf("*2\r\n$4\r\nECHO\r\n$%d\r\n", 2<<20+1))
+	if got := a.line(); got != "-ERR Protocol error: invalid bulk length\r\n" {
+		t.Fatalf("bulk over the new limit: %q", got)
+	}
+	a.closed()
+	// a's slot frees once the server has noticed the close.
+	var c *raw
+	for i := 0; ; i++ {
+		c = dial(t, s.Addr())
+		c.nc.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if _, err := c.rd.ReadString('\n'); err == nil && i < 100 {
+			time.Sleep(10 * time.Millisecond)
+			continue // refused: still at maxclients
+		}
+		break
+	}
+	c.send("CONFIG SET port 1\r\n")
+	if got := c.line(); !strings.HasPrefix(got, "-ERR CONFIG SET failed (possibly related to argument 'port')") {
+		t.Fatalf("CONFIG SET port: %q", got)
+	}
+}

@@ -10,11 +10,25 @@ import (
 	"github.com/tidwall/btree"
 )
 
+// item is one page and its key in a single allocation: kv is the key, and
+// the page follows it up to cap(kv). One slice per entry keeps the B-tree's
+// nodes small and the heap's object count at one per page, which is most
+// of the memory of a large keyspace. A lookup probe is just the key.
 type item struct {
-	key, page []byte
+	kv []byte
 }
 
-func less(a, b item) bool { return bytes.Compare(a.key, b.key) < 0 }
+func makeItem(key, page []byte) item {
+	buf := make([]byte, len(key)+len(page))
+	copy(buf, key)
+	copy(buf[len(key):], page)
+	return item{buf[:len(key):len(buf)]}
+}
+
+func (it item) key() []byte  { return it.kv }
+func (it item) page() []byte { return it.kv[len(it.kv):cap(it.kv)] }
+
+func less(a, b item) bool { return bytes.Compare(a.kv, b.kv) < 0 }
 
 // Store is an in-memory store.Store. Transactions are serialized.
 type Store struct {
@@ -61,9 +75,11 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// undo restores one write: old is the item the write replaced (when
+// existed), key an item with the written key.
 type undo struct {
-	key, page []byte
-	existed   bool
+	key, old item
+	existed  bool
 }
 
 type tx struct {
@@ -87,11 +103,11 @@ func (t *tx) Get(key []byte) ([]byte, bool, error) {
 	if t.done {
 		return nil, false, doneError{}
 	}
-	it, ok := t.s.tree.Get(item{key: key})
+	it, ok := t.s.tree.Get(item{key})
 	if !ok {
 		return nil, false, nil
 	}
-	return it.page, true, nil
+	return it.page(), true, nil
 }
 
 func (t *tx) Put(key, page []byte) error {
@@ -101,10 +117,9 @@ func (t *tx) Put(key, page []byte) error {
 	if !t.writable {
 		return errReadOnly
 	}
-	k := append([]byte(nil), key...)
-	p := append(make([]byte, 0, len(page)), page...)
-	old, existed := t.s.tree.Set(item{key: k, page: p})
-	t.undo = append(t.undo, undo{key: k, page: old.page, existed: existed})
+	it := makeItem(key, page)
+	old, existed := t.s.tree.Set(it)
+	t.undo = append(t.undo, undo{key: it, old: old, existed: existed})
 	return nil
 }
 
@@ -115,9 +130,9 @@ func (t *tx) Delete(key []byte) error {
 	if !t.writable {
 		return errReadOnly
 	}
-	old, existed := t.s.tree.Delete(item{key: key})
+	old, existed := t.s.tree.Delete(item{key})
 	if existed {
-		t.undo = append(t.undo, undo{key: old.key, page: old.page, existed: true})
+		t.undo = append(t.undo, undo{key: old, old: old, existed: true})
 	}
 	return nil
 }
@@ -127,27 +142,27 @@ func (t *tx) Scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 		return doneError{}
 	}
 	if !reverse {
-		t.s.tree.Ascend(item{key: start}, func(it item) bool {
-			if end != nil && bytes.Compare(it.key, end) >= 0 {
+		t.s.tree.Ascend(item{start}, func(it item) bool {
+			if end != nil && bytes.Compare(it.kv, end) >= 0 {
 				return false
 			}
-			return fn(it.key, it.page)
+			return fn(it.kv[:len(it.kv):len(it.kv)], it.page())
 		})
 		return nil
 	}
 	visit := func(it item) bool {
-		if bytes.Compare(it.key, start) < 0 {
+		if bytes.Compare(it.kv, start) < 0 {
 			return false
 		}
-		return fn(it.key, it.page)
+		return fn(it.kv[:len(it.kv):len(it.kv)], it.page())
 	}
 	if end == nil {
 		t.s.tree.Reverse(visit)
 		return nil
 	}
 	// Descend includes its pivot; skip the end key itself.
-	t.s.tree.Descend(item{key: end}, func(it item) bool {
-		if bytes.Equal(it.key, end) {
+	t.s.tree.Descend(item{end}, func(it item) bool {
+		if bytes.Equal(it.kv, end) {
 			return true
 		}
 		return visit(it)
@@ -172,9 +187,9 @@ func (t *tx) Rollback() error {
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		u := t.undo[i]
 		if u.existed {
-			t.s.tree.Set(item{key: u.key, page: u.page})
+			t.s.tree.Set(u.old)
 		} else {
-			t.s.tree.Delete(item{key: u.key})
+			t.s.tree.Delete(u.key)
 		}
 	}
 	t.done = true

@@ -52,6 +52,7 @@ func Start(opts ...Option) (*Server, error) {
 	s := &Server{now: time.Now(), done: make(chan error, 1)}
 	cfg := server.DefaultConfig()
 	cfg.Port = 0
+	cfg.DB = ":memory:"
 	cfg.Now = s.Now
 	cfg.LogLevel = "warning"
 	for _, o := range opts {

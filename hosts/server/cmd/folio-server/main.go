@@ -1,9 +1,13 @@
 // Command folio-server serves a Folio database over Redis's protocol.
 //
-//	folio-server [redis.conf] [--port 6379] [--bind 127.0.0.1] [--db :memory:|PATH]
+//	folio-server [redis.conf] [--port 6379] [--bind 127.0.0.1] [--db folio.db|PATH|:memory:]
 //	             [--requirepass PW] [--maxclients N] [--timeout SECONDS]
 //	             [--databases N] [--proto-max-bulk-len 512mb]
 //	             [--client-query-buffer-limit 1gb] [--loglevel notice]
+//	             [--import FILE]
+//
+// --import FILE plays FILE, a RESP stream of commands (the browser
+// console's export), into the database before serving.
 //
 // SIGINT, SIGTERM and SHUTDOWN stop it gracefully.
 package main
@@ -20,7 +24,12 @@ import (
 )
 
 func main() {
-	cfg, err := server.ParseArgs(os.Args[1:], os.Stderr)
+	args, importPath, err := takeImport(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "folio-server:", err)
+		os.Exit(1)
+	}
+	cfg, err := server.ParseArgs(args, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
 	}
@@ -32,6 +41,15 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "folio-server:", err)
 		os.Exit(1)
+	}
+	if importPath != "" {
+		n, err := importFile(srv, importPath)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "folio-server: --import:", err)
+			srv.Close()
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stderr, "folio-server: imported %d commands from %s\n", n, importPath)
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)

@@ -30,6 +30,7 @@ func TestBinaryConfigFileAndSIGTERM(t *testing.T) {
 	conf := filepath.Join(dir, "redis.conf")
 	os.WriteFile(conf, []byte("# test\nport 1\nrequirepass \"s3cret\"\ndatabases 4\nsave \"\"\n"), 0o644)
 	cmd := exec.Command(bin, conf, "--port", itoa(port), "--loglevel", "notice")
+	cmd.Dir = dir // the default store, folio.db, is created there
 	var logs strings.Builder
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
@@ -71,6 +72,9 @@ func TestBinaryConfigFileAndSIGTERM(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("folio-server did not stop on SIGTERM")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "folio.db")); err != nil {
+		t.Errorf("no default database file: %v", err)
 	}
 	if !strings.Contains(logs.String(), "ready to exit") {
 		t.Fatalf("log:\n%s", logs.String())
