@@ -563,6 +563,30 @@ func (e *Engine) sendInvalidation(s *Session, own *resp.Writer, keys [][]byte, n
 	}
 }
 
+// trackingFlags are the CLIENT LIST flags of tracking: t, R, B.
+func (s *Session) trackingFlags() string {
+	t := s.track
+	if t == nil || !t.on {
+		return ""
+	}
+	f := "t"
+	if t.brokenRedir {
+		f += "R"
+	}
+	if t.bcast {
+		f += "B"
+	}
+	return f
+}
+
+// trackingRedir is CLIENT LIST's redir field.
+func (s *Session) trackingRedir() int64 {
+	if !s.trackingOn() {
+		return -1
+	}
+	return s.track.redirect
+}
+
 // trackingClose forgets a closing session.
 func (e *Engine) trackingClose(s *Session) {
 	e.disableTracking(s)
