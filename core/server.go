@@ -549,6 +549,7 @@ func (e *Engine) clientLine(s *Session, nowMS int64) string {
 	if s.IsBlocked() {
 		flags += "b"
 	}
+	flags += s.trackingFlags() // tracking.go
 	if s.subscribed() {
 		flags += "P"
 	}
@@ -577,9 +578,9 @@ func (e *Engine) clientLine(s *Session, nowMS int64) string {
 			nsub[k] = len(s.subs.names[k])
 		}
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=%s cmd=%s user=default redir=-1 resp=%d",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=%s cmd=%s user=default redir=%d resp=%d",
 		s.ID, s.Addr, s.LAddr, ci.Fd, s.Name, age, idle, flags, s.DB, nsub[subChannel], nsub[subPattern], nsub[subShard], multi, ci.Qbuf, ci.QbufFree,
-		ci.Qbuf+ci.QbufFree, ci.Qbuf+ci.QbufFree, ci.Obl, ci.Oll, ci.Omem, ci.TotMem, ci.Events, cmd, s.Proto)
+		ci.Qbuf+ci.QbufFree, ci.Qbuf+ci.QbufFree, ci.Obl, ci.Oll, ci.Omem, ci.TotMem, ci.Events, cmd, s.trackingRedir(), s.Proto)
 }
 
 // cmdClientKill closes connections: by address (old form, replies OK) or

@@ -358,15 +358,24 @@ func (e *Engine) trackingAfter(c *Ctx) {
 }
 
 func (e *Engine) rememberKeys(s *Session, cmd *Command, args [][]byte) {
-	if cmd.FirstKey <= 0 || cmd.Step <= 0 {
+	first, last, step := cmd.FirstKey, cmd.LastKey, cmd.Step
+	switch cmd.Name {
+	case "zunion", "zinter", "zdiff", "zintercard", "sintercard":
+		// Movable keys: numkeys key [key ...].
+		n, ok := parseLongLong(args[1])
+		if !ok || n <= 0 || n > int64(len(args)-2) {
+			return
+		}
+		first, last, step = 2, 1+int(n), 1
+	}
+	if first <= 0 || step <= 0 {
 		return
 	}
-	last := cmd.LastKey
 	if last < 0 {
 		last = len(args) + last
 	}
 	ts := e.trk()
-	for i := cmd.FirstKey; i <= last && i < len(args); i += cmd.Step {
+	for i := first; i <= last && i < len(args); i += step {
 		k := string(args[i])
 		set := ts.keys[k]
 		if set == nil {
@@ -552,6 +561,30 @@ func (e *Engine) sendInvalidation(s *Session, own *resp.Writer, keys [][]byte, n
 	for _, k := range keys {
 		w.Bulk(k)
 	}
+}
+
+// trackingFlags are the CLIENT LIST flags of tracking: t, R, B.
+func (s *Session) trackingFlags() string {
+	t := s.track
+	if t == nil || !t.on {
+		return ""
+	}
+	f := "t"
+	if t.brokenRedir {
+		f += "R"
+	}
+	if t.bcast {
+		f += "B"
+	}
+	return f
+}
+
+// trackingRedir is CLIENT LIST's redir field.
+func (s *Session) trackingRedir() int64 {
+	if !s.trackingOn() {
+		return -1
+	}
+	return s.track.redirect
 }
 
 // trackingClose forgets a closing session.

@@ -130,3 +130,18 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+func TestTrackingClientList(t *testing.T) {
+	e, s := newEngine(t)
+	other := e.NewSession()
+	e.Do(s, "CLIENT", "TRACKING", "ON", "BCAST", "REDIRECT", fmt.Sprint(other.ID))
+	got := string(e.Do(s, "CLIENT", "INFO"))
+	if !contains(got, " flags=tB ") || !contains(got, fmt.Sprintf(" redir=%d ", other.ID)) {
+		t.Errorf("CLIENT INFO: %q", got)
+	}
+	e.Do(s, "CLIENT", "TRACKING", "OFF")
+	got = string(e.Do(s, "CLIENT", "INFO"))
+	if !contains(got, " flags=N ") || !contains(got, " redir=-1 ") {
+		t.Errorf("CLIENT INFO after OFF: %q", got)
+	}
+}

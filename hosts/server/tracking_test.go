@@ -1,10 +1,15 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/redis/rueidis"
 
 	"github.com/foliodb/folio/hosts/server/foliotest"
@@ -85,5 +90,56 @@ func TestRueidisClientSideCaching(t *testing.T) {
 			t.Fatalf("after DEL the cached read still says %v", r)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestTrackingRedirectRESP2 is the RESP2 form of tracking over TCP: the
+// invalidations of a go-redis connection are redirected to another
+// connection subscribed to __redis__:invalidate, as Pub/Sub messages.
+func TestTrackingRedirectRESP2(t *testing.T) {
+	s := foliotest.Run(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	target, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	target.SetDeadline(time.Now().Add(5 * time.Second))
+	rd := bufio.NewReader(target)
+	readAll := func(n int) string { // n RESP lines
+		t.Helper()
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			line, err := rd.ReadString('\n')
+			if err != nil {
+				t.Fatalf("after %q: %v", b.String(), err)
+			}
+			b.WriteString(line)
+		}
+		return b.String()
+	}
+	fmt.Fprint(target, "CLIENT ID\r\n")
+	id := strings.TrimSpace(strings.TrimPrefix(readAll(1), ":"))
+	fmt.Fprint(target, "SUBSCRIBE __redis__:invalidate\r\n")
+	readAll(6)
+
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), Protocol: 2})
+	defer rdb.Close()
+	conn := rdb.Conn() // tracking belongs to one connection
+	defer conn.Close()
+	if err := conn.Do(ctx, "CLIENT", "TRACKING", "ON", "REDIRECT", id).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Get(ctx, "k").Err(); err != redis.Nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$1\r\nk\r\n"
+	if got := readAll(8); got != want {
+		t.Fatalf("redirect target got %q, want %q", got, want)
 	}
 }
