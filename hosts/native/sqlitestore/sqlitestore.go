@@ -163,7 +163,7 @@ func (s *Store) init(mode string) error {
 		"PRAGMA journal_size_limit=" + fmt.Sprint(s.opt.WALLimit/2),
 		"PRAGMA cache_size=-8192",
 	} {
-		if err := c.Exec(p); err != nil {
+		if err := s.execRetry(p); err != nil {
 			return fmt.Errorf("sqlitestore: %s: %s: %w", s.path, p, err)
 		}
 	}
@@ -215,6 +215,20 @@ func (s *Store) checkFormat(fresh bool, appID, userVer int64) error {
 
 // create makes the schema of a new file. It looks again under the write
 // lock: another process may have created the file since init looked.
+// execRetry runs a statement that SQLite may refuse with SQLITE_BUSY
+// without calling the busy handler (switching to WAL while another process
+// creates the file): it retries until the busy timeout.
+func (s *Store) execRetry(sql string) error {
+	deadline := time.Now().Add(s.opt.BusyTimeout)
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		err := s.conn.Exec(sql)
+		if err == nil || !errors.Is(err, sqlite3.BUSY) && !errors.Is(err, sqlite3.LOCKED) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+	}
+}
+
 func (s *Store) create() error {
 	c := s.conn
 	if err := c.Exec("BEGIN IMMEDIATE"); err != nil {
