@@ -11,7 +11,7 @@
 // bound of what folio.wasm would get over this store. Its own OPFS
 // directory (.folio-bench-sahpool) is wiped before and after.
 //
-// Message {n}; reply {ok, result: {n, setPerSec, getPerSec, getsAnswered,
+// Message {n, journal (optional journal_mode; SQLite's default otherwise)}; reply {ok, result: {n, setPerSec, getPerSec, getsAnswered,
 // libVersion, journalMode, synchronous}} or {ok: false, error}.
 import sqlite3InitModule from "./dist/sqlite/index.mjs";
 
@@ -26,11 +26,12 @@ function pageKey(name) {
   return b;
 }
 
-async function bench(n) {
+async function bench(n, journal) {
   const sqlite3 = await sqlite3InitModule({ print: () => {}, printErr: (s) => console.warn("sqlite3:", s) });
   const pool = await sqlite3.installOpfsSAHPoolVfs({ name: "folio-bench-sahpool", directory: ".folio-bench-sahpool", clearOnInit: true });
   const db = new pool.OpfsSAHPoolDb("/bench.db");
   try {
+    if (journal) db.exec(`PRAGMA journal_mode=${journal}`);
     db.exec("CREATE TABLE IF NOT EXISTS pages(key BLOB PRIMARY KEY, page BLOB) WITHOUT ROWID");
     const journalMode = db.selectValue("PRAGMA journal_mode");
     const synchronous = ["off", "normal", "full", "extra"][db.selectValue("PRAGMA synchronous")];
@@ -71,7 +72,7 @@ async function bench(n) {
 
 self.onmessage = async (ev) => {
   try {
-    self.postMessage({ ok: true, result: await bench(ev.data.n || 5000) });
+    self.postMessage({ ok: true, result: await bench(ev.data.n || 5000, ev.data.journal) });
   } catch (e) {
     self.postMessage({ ok: false, error: String((e && e.stack) || e) });
   }
