@@ -44,10 +44,11 @@ wasm-check:
 BROWSER_ADDR ?= 127.0.0.1:8080
 
 browser-build:
-	cd hosts/browser && (test -d node_modules/@bjorn3/browser_wasi_shim || npm ci --no-audit --no-fund)
-	mkdir -p hosts/browser/dist/shim
+	cd hosts/browser && (test -d node_modules/@bjorn3/browser_wasi_shim && test -d node_modules/@sqlite.org/sqlite-wasm || npm ci --no-audit --no-fund)
+	mkdir -p hosts/browser/dist/shim hosts/browser/dist/sqlite
 	GO=$(GO) sh wasm/build.sh hosts/browser/dist/folio.wasm
 	cp hosts/browser/node_modules/@bjorn3/browser_wasi_shim/dist/*.js hosts/browser/dist/shim/
+	cp hosts/browser/node_modules/@sqlite.org/sqlite-wasm/dist/index.mjs hosts/browser/node_modules/@sqlite.org/sqlite-wasm/dist/sqlite3.wasm hosts/browser/dist/sqlite/
 	$(GO) build -o bin/folio-browser-serve ./hosts/browser/cmd/serve
 	$(GO) build -o bin/folio-server ./hosts/server/cmd/folio-server
 
