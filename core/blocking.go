@@ -12,7 +12,9 @@ package core
 // host never interprets a command: it parks and sends.
 
 import (
+	"fmt"
 	"math"
+	"strings"
 
 	"github.com/foliodb/folio/core/resp"
 	"strconv"
@@ -276,4 +278,42 @@ func (e *Engine) CancelBlocked(s *Session) {
 	if s.waiting != nil {
 		e.unblock(s.waiting)
 	}
+}
+
+func init() {
+	register(map[string]Handler{"client|unblock": cmdClientUnblock})
+}
+
+// cmdClientUnblock ends another client's blocking command, with its timeout
+// reply or with an error.
+// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+// https://redis.io/commands/client-unblock
+func cmdClientUnblock(c *Ctx) error {
+	id, ok := parseLongLong(c.Args[2])
+	if !ok {
+		c.W.Error(msgNotInt)
+		return nil
+	}
+	withError := false
+	if len(c.Args) == 4 {
+		switch strings.ToLower(string(c.Args[3])) {
+		case "timeout":
+		case "error":
+			withError = true
+		default:
+			c.W.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+			return nil
+		}
+	} else if len(c.Args) > 4 {
+		c.W.Error(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try CLIENT HELP.", c.Args[1]))
+		return nil
+	}
+	s := c.E.sessions[id]
+	if s == nil || s.waiting == nil {
+		c.W.Int(0)
+		return nil
+	}
+	c.E.Unblock(s, withError)
+	c.W.Int(1)
+	return nil
 }

@@ -169,3 +169,38 @@ func TestHundredClientsBlockedOnOneList(t *testing.T) {
 		t.Fatalf("blocked_clients = %d after serving everyone", b)
 	}
 }
+
+// TestClientUnblock: CLIENT UNBLOCK ends a BLPOP with its timeout reply,
+// or with the UNBLOCKED error.
+func TestClientUnblock(t *testing.T) {
+	srv := foliotest.Run(t)
+	ctx := context.Background()
+	admin := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer admin.Close()
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), ReadTimeout: -1, PoolSize: 1})
+	defer c.Close()
+	id, err := c.ClientID(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"TIMEOUT", "ERROR"} {
+		done := make(chan error, 1)
+		go func() { done <- c.BLPop(ctx, 0, "never").Err() }()
+		for blockedClients(admin.Info(ctx, "clients").Val()) != 1 {
+			time.Sleep(time.Millisecond)
+		}
+		if n, err := admin.Do(ctx, "CLIENT", "UNBLOCK", id, mode).Int(); err != nil || n != 1 {
+			t.Fatalf("CLIENT UNBLOCK %s: %d %v", mode, n, err)
+		}
+		err := <-done
+		if mode == "TIMEOUT" && err != redis.Nil {
+			t.Fatalf("unblocked with TIMEOUT: %v, want nil reply", err)
+		}
+		if mode == "ERROR" && (err == nil || err.Error() != "UNBLOCKED client unblocked via CLIENT UNBLOCK") {
+			t.Fatalf("unblocked with ERROR: %v", err)
+		}
+	}
+	if n, _ := admin.Do(ctx, "CLIENT", "UNBLOCK", id).Int(); n != 0 {
+		t.Fatalf("CLIENT UNBLOCK of a client that is not blocked: %d", n)
+	}
+}
