@@ -209,6 +209,8 @@ type Ctx struct {
 	writable bool
 	inExec   bool // inside EXEC: blocking commands do not block
 
+	lazyExpired []blockKey // expired keys a read-only command met
+
 	rerun        *waiter // serving a blocked command again
 	timedOut     bool    // its deadline passed: answer the timeout reply
 	stillBlocked bool
@@ -303,6 +305,9 @@ func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Ou
 	}
 	if e.tracking != nil {
 		e.trackingAfter(&c)
+	}
+	if err == nil && len(c.lazyExpired) > 0 && e.execTx == nil {
+		e.expireLazily(s, c.lazyExpired)
 	}
 	if e.blocking != nil && len(e.blocking.ready) > 0 && e.execTx == nil {
 		e.serveReady()
@@ -407,4 +412,25 @@ func (e *Engine) Reload() error {
 	}
 	defer tx.Rollback()
 	return e.loadDBMap(tx)
+}
+
+// expireLazily deletes keys a read-only command found expired, in a write
+// transaction of its own; a key written meanwhile (by another process) is
+// left alone, since lookup deletes only what is still expired.
+func (e *Engine) expireLazily(s *Session, keys []blockKey) {
+	c := Ctx{E: e, S: s, writable: true, Now: e.now().UnixMilli()}
+	var err error
+	for _, k := range keys {
+		if _, _, err = c.lookupDB(k.db, []byte(k.key)); err != nil {
+			break
+		}
+	}
+	if c.tx == nil {
+		return
+	}
+	if err == nil {
+		c.tx.Commit()
+	} else {
+		c.tx.Rollback()
+	}
 }

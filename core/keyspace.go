@@ -264,6 +264,11 @@ func (c *Ctx) lookupDB(db uint32, key []byte) (Record, bool, error) {
 			}
 			c.E.Stats.ExpiredKeys++
 			c.notifyExpired(db, key)
+		} else {
+			// A read-only transaction cannot delete: the engine does it
+			// right after the command (expireLazily), as Redis does on
+			// access, with its "expired" event.
+			c.lazyExpired = append(c.lazyExpired, blockKey{db, string(key)})
 		}
 		return Record{}, false, nil
 	}

@@ -118,7 +118,7 @@ func (e *Engine) TakeDeliveries() []Delivery {
 
 // writerFor returns where output for target goes while c runs.
 func (c *Ctx) writerFor(target *Session) *resp.Writer {
-	if target == c.S && c.rerun == nil {
+	if target == c.S && c.rerun == nil && c.W != nil {
 		return c.W
 	}
 	return c.E.pendingWriter(target)
