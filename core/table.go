@@ -1,22 +1,15 @@
 package core
 
 import (
-	"bytes"
-	"compress/gzip"
-	_ "embed"
-	"io"
 	"sort"
 	"strings"
 
 	"github.com/foliodb/folio/core/resp"
 )
 
-// commands.resp.gz holds Redis 7.0's own replies to COMMAND and COMMAND DOCS
+// commandsRESP (commands_resp.go) holds Redis 7.0's own replies to COMMAND and COMMAND DOCS
 // (RESP3), captured by conformance/cmd/gencommands. Arity, flags and key
 // positions of every command come from it, so they are Redis's exactly.
-//
-//go:embed commands.resp.gz
-var commandsGz []byte
 
 // Handler runs one command. It writes its reply through c.W and returns an
 // error only when the store failed, in which case the engine rolls back
@@ -49,15 +42,7 @@ var (
 )
 
 func loadRedisTable() {
-	zr, err := gzip.NewReader(bytes.NewReader(commandsGz))
-	if err != nil {
-		panic(err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		panic(err)
-	}
-	rd := resp.NewReader(bytes.NewReader(raw))
+	rd := resp.NewReader(strings.NewReader(strings.Join(commandsRESP[:], "")))
 	ver, _ := rd.Read()
 	redisVersion = ver.Str
 	info, _ := rd.Read()
