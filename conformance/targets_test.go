@@ -63,7 +63,7 @@ type coreConn struct {
 }
 
 func openCore(t testing.TB) (conn, string) {
-	e, err := core.New(memstore.New(), core.Options{Now: testClock, Seed: 1})
+	e, err := core.New(memstore.New(), core.Options{Now: func() int64 { return testClock().UnixMilli() }, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +85,10 @@ func (c *coreConn) Do(args [][]byte) ([]byte, error) {
 	o := c.e.Exec(c.s, args, &c.w)
 	reply := append([]byte(nil), c.w.B...)
 	if o.Blocked != nil {
-		if o.Blocked.Deadline.IsZero() {
+		if o.Blocked.Deadline == 0 {
 			return reply, fmt.Errorf("%s blocks forever on a single connection", args[0])
 		}
-		time.Sleep(time.Until(o.Blocked.Deadline) + time.Millisecond)
+		time.Sleep(time.Until(time.UnixMilli(o.Blocked.Deadline)) + time.Millisecond)
 		c.e.ExpireBlocked()
 	}
 	for _, d := range c.e.TakeDeliveries() {

@@ -60,7 +60,7 @@ func openWasm(t testing.TB) (conn, string) {
 // commandCount is COMMAND COUNT's reply from the engine built from these
 // sources.
 func commandCount() string {
-	e, err := core.New(memstore.New(), core.Options{Now: testClock})
+	e, err := core.New(memstore.New(), core.Options{Now: func() int64 { return testClock().UnixMilli() }})
 	if err != nil {
 		return err.Error()
 	}

@@ -12,18 +12,16 @@ package core
 // host never interprets a command: it parks and sends.
 
 import (
-	"fmt"
 	"math"
 	"strings"
 
 	"github.com/foliodb/folio/core/resp"
 	"strconv"
-	"time"
 )
 
 // Blocked describes a parked session.
 type Blocked struct {
-	Deadline time.Time // zero: wait forever
+	Deadline int64 // Unix milliseconds; 0: wait forever
 }
 
 type waiter struct {
@@ -112,11 +110,7 @@ func (c *Ctx) block(keys [][]byte, timeoutMs int64) bool {
 	}
 	b.count++
 	c.S.waiting = w
-	var dl time.Time
-	if w.deadline != 0 {
-		dl = time.UnixMilli(w.deadline)
-	}
-	c.out.Blocked = &Blocked{Deadline: dl}
+	c.out.Blocked = &Blocked{Deadline: w.deadline}
 	return true
 }
 
@@ -182,7 +176,7 @@ func (e *Engine) rerun(w *waiter, timedOut bool) bool {
 	if ldb := e.logicalDB(w.db); ldb >= 0 {
 		s.DB = ldb
 	}
-	c := Ctx{E: e, S: s, Args: w.args, W: out, Cmd: w.cmd, writable: true, Now: e.now().UnixMilli(), rerun: w, timedOut: timedOut}
+	c := Ctx{E: e, S: s, Args: w.args, W: out, Cmd: w.cmd, writable: true, Now: e.now(), rerun: w, timedOut: timedOut}
 	start := len(out.B)
 	err := w.cmd.Handler(&c)
 	if c.tx != nil {
@@ -212,7 +206,7 @@ func (e *Engine) ExpireBlocked() {
 	if b == nil || b.count == 0 {
 		return
 	}
-	now := e.now().UnixMilli()
+	now := e.now()
 	var due []*waiter
 	seen := map[*waiter]bool{}
 	for _, list := range b.waiters {
@@ -305,7 +299,7 @@ func cmdClientUnblock(c *Ctx) error {
 			return nil
 		}
 	} else if len(c.Args) > 4 {
-		c.W.Error(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try CLIENT HELP.", c.Args[1]))
+		c.W.Error(format("ERR unknown subcommand or wrong number of arguments for '%s'. Try CLIENT HELP.", string(c.Args[1])))
 		return nil
 	}
 	s := c.E.sessions[id]

@@ -3,7 +3,6 @@ package core
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"math/big"
 )
 
@@ -431,7 +430,7 @@ func (c *Ctx) fail(err error) error {
 	return err
 }
 
-func wrongArity(name string) string { return fmt.Sprintf(msgWrongArity, name) }
+func wrongArity(name string) string { return format(msgWrongArity, name) }
 
 func b2i(b bool) int64 {
 	if b {

@@ -39,7 +39,7 @@ func (t pageCounterTx) Scan(a, b []byte, r bool, fn func(k, p []byte) bool) erro
 
 func collEngine(t *testing.T, st store.Store, now *time.Time) (*Engine, *Session) {
 	t.Helper()
-	e, err := New(st, Options{Now: func() time.Time { return *now }, Seed: 7})
+	e, err := New(st, Options{Now: func() int64 { return (*now).UnixMilli() }, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func collEngine(t *testing.T, st store.Store, now *time.Time) (*Engine, *Session
 // inCtx runs fn as a write command would.
 func inCtx(t *testing.T, e *Engine, s *Session, fn func(c *Ctx) error) {
 	t.Helper()
-	c := &Ctx{E: e, S: s, W: &resp.Writer{Proto: 2}, writable: true, Now: e.now().UnixMilli()}
+	c := &Ctx{E: e, S: s, W: &resp.Writer{Proto: 2}, writable: true, Now: e.now()}
 	if err := fn(c); err != nil {
 		t.Fatal(err)
 	}

@@ -6,10 +6,9 @@ package core
 
 import (
 	"errors"
-	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/foliodb/folio/core/resp"
 	"github.com/foliodb/folio/core/store"
@@ -24,8 +23,9 @@ var ErrLayout = errors.New("core: the store holds an unknown layout version")
 
 // Options configure an Engine.
 type Options struct {
-	// Now is the clock. Required: core never reads the system clock.
-	Now func() time.Time
+	// Now is the clock, in Unix milliseconds. Required: core never reads
+	// the system clock.
+	Now func() int64
 	// Seed seeds the engine's random numbers (RANDOMKEY, SPOP, ...).
 	Seed uint64
 	// Databases is the number of logical databases (default 16).
@@ -38,7 +38,7 @@ type Options struct {
 // use: hosts serialize calls, as Redis serializes commands.
 type Engine struct {
 	st     store.Store
-	now    func() time.Time
+	now    func() int64
 	rng    *rand.Rand
 	ndb    int
 	dbmap  []uint32
@@ -77,7 +77,7 @@ type Stats struct {
 	KeyspaceHits int64
 	KeyspaceMiss int64
 	ExpiredKeys  int64
-	StartedAt    time.Time
+	StartedAt    int64 // Unix milliseconds
 }
 
 // New opens an engine over st, writing the layout version into an empty
@@ -98,7 +98,7 @@ func New(st store.Store, opt Options) (*Engine, error) {
 		config:      defaultConfig(),
 		requirePass: opt.RequirePass,
 	}
-	e.config["databases"] = fmt.Sprint(opt.Databases)
+	e.config["databases"] = strconv.Itoa(opt.Databases)
 	e.config["requirepass"] = opt.RequirePass
 	e.Stats.StartedAt = opt.Now()
 	_, e.hasExt = st.(store.Changes)
@@ -112,7 +112,7 @@ func New(st store.Store, opt Options) (*Engine, error) {
 		return nil, err
 	}
 	if ok && string(v) != LayoutVersion {
-		return nil, fmt.Errorf("%w: %q (this build reads %q)", ErrLayout, v, LayoutVersion)
+		return nil, wrapErr(ErrLayout, ": "+strconv.Quote(string(v))+" (this build reads "+strconv.Quote(LayoutVersion)+")")
 	}
 	if !ok {
 		if err := tx.Put(metaKey("layout"), []byte(LayoutVersion)); err != nil {
@@ -128,8 +128,8 @@ func New(st store.Store, opt Options) (*Engine, error) {
 // Store returns the engine's store.
 func (e *Engine) Store() store.Store { return e.st }
 
-// Now returns the engine's clock reading.
-func (e *Engine) Now() time.Time { return e.now() }
+// Now returns the engine's clock reading, in Unix milliseconds.
+func (e *Engine) Now() int64 { return e.now() }
 
 // Session is one client's state: selected database, protocol, MULTI queue,
 // watched keys, subscriptions, name.
@@ -143,9 +143,9 @@ type Session struct {
 	Authed   bool
 	Addr     string // set by the host, shown in CLIENT LIST/INFO
 	LAddr    string
-	Created  time.Time
+	Created  int64 // Unix milliseconds
 	LastCmd  string
-	LastUsed time.Time
+	LastUsed int64 // Unix milliseconds; 0: never
 	// Host-owned flags for CLIENT LIST.
 	NoEvict bool
 	NoTouch bool
@@ -258,7 +258,7 @@ func (e *Engine) Exec(s *Session, args [][]byte, w *resp.Writer) Outcome {
 		msg = "ERR Command not allowed inside a transaction"
 	}
 	if msg == "" && s.Proto == 2 && s.subscribed() && !allowedSubscribed(cmd.Name) {
-		msg = fmt.Sprintf(msgSubscribedCtx, cmd.Name)
+		msg = format(msgSubscribedCtx, cmd.Name)
 	}
 	if msg != "" {
 		if s.multi != nil {
@@ -277,7 +277,7 @@ func (e *Engine) Exec(s *Session, args [][]byte, w *resp.Writer) Outcome {
 
 func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Outcome {
 	s.LastCmd = cmd.Name
-	c := Ctx{E: e, S: s, Args: args, W: w, Cmd: cmd, writable: cmd.Write || cmd.Flags["may_replicate"], Now: e.now().UnixMilli(), inExec: e.execTx != nil}
+	c := Ctx{E: e, S: s, Args: args, W: w, Cmd: cmd, writable: cmd.Write || cmd.Flags["may_replicate"], Now: e.now(), inExec: e.execTx != nil}
 	start := len(w.B)
 	err := cmd.Handler(&c)
 	if c.tx != nil && c.tx == e.execTx {
@@ -318,7 +318,7 @@ func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Ou
 func storeError(err error) string {
 	msg := strings.ReplaceAll(err.Error(), "\r", " ")
 	msg = strings.ReplaceAll(msg, "\n", " ")
-	return fmt.Sprintf(msgStoreFailed, msg)
+	return format(msgStoreFailed, msg)
 }
 
 // resolveCommand finds args' command or subcommand, or the error Redis
@@ -331,12 +331,12 @@ func resolveCommand(args [][]byte) (*Command, string) {
 	if cmd.hasSubs && len(args) >= 2 {
 		sub := cmd.Subs[strings.ToLower(string(args[1]))]
 		if sub == nil {
-			return nil, fmt.Sprintf(msgUnknownSub, truncate(string(args[1]), 128), strings.ToUpper(cmd.Name))
+			return nil, format(msgUnknownSub, truncate(string(args[1]), 128), strings.ToUpper(cmd.Name))
 		}
 		cmd = sub
 	}
 	if !checkArity(cmd.Arity, len(args)) || cmd.Handler == nil {
-		return nil, fmt.Sprintf(msgWrongArity, cmd.Name)
+		return nil, format(msgWrongArity, cmd.Name)
 	}
 	return cmd, ""
 }
@@ -354,9 +354,9 @@ func unknownCommand(args [][]byte) string {
 		if b.Len() >= 128 {
 			break
 		}
-		fmt.Fprintf(&b, "'%s' ", truncate(string(a), 128-b.Len()))
+		b.WriteString("'" + truncate(string(a), 128-b.Len()) + "' ")
 	}
-	return fmt.Sprintf(msgUnknownCommand, truncate(string(args[0]), 128), b.String())
+	return format(msgUnknownCommand, truncate(string(args[0]), 128), b.String())
 }
 
 func truncate(s string, n int) string {
@@ -418,7 +418,7 @@ func (e *Engine) Reload() error {
 // transaction of its own; a key written meanwhile (by another process) is
 // left alone, since lookup deletes only what is still expired.
 func (e *Engine) expireLazily(s *Session, keys []blockKey) {
-	c := Ctx{E: e, S: s, writable: true, Now: e.now().UnixMilli()}
+	c := Ctx{E: e, S: s, writable: true, Now: e.now()}
 	var err error
 	for _, k := range keys {
 		if _, _, err = c.lookupDB(k.db, []byte(k.key)); err != nil {

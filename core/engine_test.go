@@ -10,7 +10,7 @@ import (
 
 func newEngine(t testing.TB) (*core.Engine, *core.Session) {
 	t.Helper()
-	e, err := core.New(memstore.New(), core.Options{Now: func() time.Time { return time.Unix(1700000000, 0) }, Seed: 1})
+	e, err := core.New(memstore.New(), core.Options{Now: func() int64 { return (time.Unix(1700000000, 0)).UnixMilli() }, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,7 @@
 package core
 
+import "strings"
+
 // Redis 7.0's error replies, exactly as redis-server sends them (without the
 // leading '-'). Keep every error text here.
 const (
@@ -118,3 +120,32 @@ const (
 	msgTrackCachingYes     = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
 	msgTrackCachingNo      = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
 )
+
+// format fills each %s of f with the next of args, in order; it stands in
+// for fmt.Sprintf on the message constants above (core does not import fmt).
+func format(f string, args ...string) string {
+	var b strings.Builder
+	for _, a := range args {
+		i := strings.Index(f, "%s")
+		if i < 0 {
+			break
+		}
+		b.WriteString(f[:i])
+		b.WriteString(a)
+		f = f[i+2:]
+	}
+	b.WriteString(f)
+	return b.String()
+}
+
+// wrapped is an error whose text is its cause's followed by more detail;
+// errors.Is sees the cause (what fmt.Errorf("%w...") gave).
+type wrapped struct {
+	cause  error
+	detail string
+}
+
+func (w *wrapped) Error() string { return w.cause.Error() + w.detail }
+func (w *wrapped) Unwrap() error { return w.cause }
+
+func wrapErr(cause error, detail string) error { return &wrapped{cause, detail} }

@@ -5,7 +5,6 @@ package core
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
 	"strings"
 )
@@ -60,7 +59,7 @@ func (c *Ctx) expireGeneric(base int64, seconds bool) error {
 		case "lt":
 			lt = true
 		default:
-			c.W.Error(fmt.Sprintf(msgUnsupportedOpt, a))
+			c.W.Error(format(msgUnsupportedOpt, string(a)))
 			return nil
 		}
 	}
@@ -78,13 +77,13 @@ func (c *Ctx) expireGeneric(base int64, seconds bool) error {
 	}
 	if seconds {
 		if when > math.MaxInt64/1000 || when < math.MinInt64/1000 {
-			c.W.Error(fmt.Sprintf(msgInvalidExpire, c.Cmd.Name))
+			c.W.Error(format(msgInvalidExpire, c.Cmd.Name))
 			return nil
 		}
 		when *= 1000
 	}
 	if when > math.MaxInt64-base {
-		c.W.Error(fmt.Sprintf(msgInvalidExpire, c.Cmd.Name))
+		c.W.Error(format(msgInvalidExpire, c.Cmd.Name))
 		return nil
 	}
 	when += base
@@ -207,7 +206,7 @@ func (e *Engine) ActiveExpire(budget int) (expired int, err error) {
 	if budget <= 0 {
 		return 0, nil
 	}
-	now := e.now().UnixMilli()
+	now := e.now()
 	if due, err := e.housekeepingDue(now); err != nil || !due {
 		return 0, err
 	}

@@ -53,7 +53,7 @@ func (t countingTx) Scan(start, end []byte, rev bool, fn func(k, v []byte) bool)
 func clockEngine(t *testing.T, st store.Store) (*Engine, *Session, *clock) {
 	t.Helper()
 	clk := &clock{time.UnixMilli(1700000000000)}
-	e, err := New(st, Options{Now: clk.now, Seed: 1})
+	e, err := New(st, Options{Now: func() int64 { return clk.now().UnixMilli() }, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func TestGlobAgainstRedis(t *testing.T) {
 
 func testEngine(t testing.TB) (*Engine, *Session) {
 	t.Helper()
-	e, err := New(memstore.New(), Options{Now: func() time.Time { return time.Unix(1700000000, 0) }, Seed: 1})
+	e, err := New(memstore.New(), Options{Now: func() int64 { return (time.Unix(1700000000, 0)).UnixMilli() }, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestCopyRenameCollections(t *testing.T) {
 	e, s := testEngine(t)
 	standInCollection(t, e, s, []string{"HSET", "h", "f1", "v1", "f2", "v2"})
 	elems := func(key string, db int) (uint64, []string) {
-		c := &Ctx{E: e, S: &Session{DB: db}, W: &resp.Writer{}, Now: e.now().UnixMilli()}
+		c := &Ctx{E: e, S: &Session{DB: db}, W: &resp.Writer{}, Now: e.now()}
 		r, ok, err := c.lookup([]byte(key))
 		if err != nil || !ok {
 			t.Fatalf("lookup %s: %v %v", key, ok, err)
@@ -211,7 +211,7 @@ func TestCopyRenameCollections(t *testing.T) {
 // every reply must match (KEYS as a multiset).
 func TestRandomAgainstRedis(t *testing.T) {
 	rc := startLiveRedis(t)
-	e, err := New(memstore.New(), Options{Now: time.Now, Seed: 3})
+	e, err := New(memstore.New(), Options{Now: func() int64 { return time.Now().UnixMilli() }, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

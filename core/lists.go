@@ -12,7 +12,6 @@ package core
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -406,7 +405,7 @@ func cmdRPop(c *Ctx) error { return popGeneric(c, listTail) }
 
 func popGeneric(c *Ctx, where int) error {
 	if len(c.Args) > 3 {
-		c.W.Error(fmt.Sprintf(msgWrongArity, c.Cmd.Name))
+		c.W.Error(format(msgWrongArity, c.Cmd.Name))
 		return nil
 	}
 	hasCount := len(c.Args) == 3

@@ -194,7 +194,7 @@ func TestListsBlocking(t *testing.T) {
 	if _, blocked := do(b, "BRPOP", "nope", "0.5"); !blocked {
 		t.Fatal("BRPOP did not block")
 	}
-	e.now = func() time.Time { return time.Unix(1700000001, 0) }
+	e.now = func() int64 { return (time.Unix(1700000001, 0)).UnixMilli() }
 	e.ExpireBlocked()
 	if d := deliveries(); d[b] != "*-1\r\n" {
 		t.Fatalf("BRPOP timed out: %v", d)

@@ -68,7 +68,7 @@ func playPending(t *testing.T, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(memstore.New(), Options{Now: time.Now, Seed: 1})
+	e, err := New(memstore.New(), Options{Now: func() int64 { return time.Now().UnixMilli() }, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func standInCollection(t *testing.T, e *Engine, s *Session, args []string) []byt
 	default:
 		t.Fatalf("no stand-in for %q", args)
 	}
-	c := &Ctx{E: e, S: s, writable: true, Now: e.now().UnixMilli(), W: &resp.Writer{}}
+	c := &Ctx{E: e, S: s, writable: true, Now: e.now(), W: &resp.Writer{}}
 	key := []byte(args[1])
 	if _, ok, err := c.lookup(key); err != nil || ok {
 		t.Fatalf("stand-in %q: key exists or %v", args, err)

@@ -51,7 +51,7 @@ func BenchmarkScale(b *testing.B) {
 
 // scaleEngine opens an engine over a fresh store for a scale benchmark.
 func scaleEngine(b *testing.B, open func(*testing.B) store.Store) (*core.Engine, *core.Session) {
-	e, err := core.New(open(b), core.Options{Now: func() time.Time { return time.Unix(1700000000, 0) }, Seed: 1})
+	e, err := core.New(open(b), core.Options{Now: func() int64 { return (time.Unix(1700000000, 0)).UnixMilli() }, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,7 +6,6 @@ package core
 
 import (
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,7 +65,7 @@ func cmdPing(c *Ctx) error {
 	case 2:
 		c.W.Bulk(c.Args[1])
 	default:
-		c.W.Error(fmt.Sprintf(msgWrongArity, "ping"))
+		c.W.Error(format(msgWrongArity, "ping"))
 	}
 	return nil
 }
@@ -132,7 +131,7 @@ func cmdHello(c *Ctx) error {
 		switch strings.ToLower(string(args[i])) {
 		case "auth":
 			if more < 2 {
-				c.W.Error(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[i]))
+				c.W.Error(format("ERR Syntax error in HELLO option '%s'", string(args[i])))
 				return nil
 			}
 			if !c.E.checkAuth(string(args[i+1]), string(args[i+2])) {
@@ -143,14 +142,14 @@ func cmdHello(c *Ctx) error {
 			i += 2
 		case "setname":
 			if more < 1 {
-				c.W.Error(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[i]))
+				c.W.Error(format("ERR Syntax error in HELLO option '%s'", string(args[i])))
 				return nil
 			}
 			name = args[i+1]
 			setName = true
 			i++
 		default:
-			c.W.Error(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[i]))
+			c.W.Error(format("ERR Syntax error in HELLO option '%s'", string(args[i])))
 			return nil
 		}
 	}
@@ -420,8 +419,8 @@ func cmdReset(c *Ctx) error {
 func cmdTime(c *Ctx) error {
 	now := c.E.now()
 	c.W.Array(2)
-	c.W.BulkInt(now.Unix())
-	c.W.BulkInt(int64(now.Nanosecond() / 1000))
+	c.W.BulkInt(now / 1000)
+	c.W.BulkInt(now % 1000 * 1000)
 	return nil
 }
 
@@ -478,7 +477,7 @@ func cmdClientList(c *Ctx) error {
 		case strings.EqualFold(string(args[0]), "type") && len(args) == 2:
 			typ = strings.ToLower(string(args[1]))
 			if !validClientType(typ) {
-				c.W.Error(fmt.Sprintf(msgUnknownClientType, args[1]))
+				c.W.Error(format(msgUnknownClientType, string(args[1])))
 				return nil
 			}
 			args = args[2:]
@@ -563,10 +562,10 @@ func (e *Engine) clientLine(s *Session, nowMS int64) string {
 	if s.multi != nil {
 		multi = len(s.multi.queue)
 	}
-	age := (nowMS - s.Created.UnixMilli()) / 1000
+	age := (nowMS - s.Created) / 1000
 	idle := age
-	if !s.LastUsed.IsZero() {
-		idle = (nowMS - s.LastUsed.UnixMilli()) / 1000
+	if s.LastUsed != 0 {
+		idle = (nowMS - s.LastUsed) / 1000
 	}
 	cmd := s.LastCmd
 	if cmd == "" {
@@ -578,9 +577,9 @@ func (e *Engine) clientLine(s *Session, nowMS int64) string {
 			nsub[k] = len(s.subs.names[k])
 		}
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=%s cmd=%s user=default redir=%d resp=%d",
-		s.ID, s.Addr, s.LAddr, ci.Fd, s.Name, age, idle, flags, s.DB, nsub[subChannel], nsub[subPattern], nsub[subShard], multi, ci.Qbuf, ci.QbufFree,
-		ci.Qbuf+ci.QbufFree, ci.Qbuf+ci.QbufFree, ci.Obl, ci.Oll, ci.Omem, ci.TotMem, ci.Events, cmd, s.trackingRedir(), s.Proto)
+	return "id=" + strconv.FormatInt(int64(s.ID), 10) + " addr=" + s.Addr + " laddr=" + s.LAddr + " fd=" + strconv.FormatInt(int64(ci.Fd), 10) + " name=" + s.Name + " age=" + strconv.FormatInt(int64(age), 10) + " idle=" + strconv.FormatInt(int64(idle), 10) + " flags=" + flags + " db=" + strconv.FormatInt(int64(s.DB), 10) +
+		" sub=" + strconv.FormatInt(int64(nsub[subChannel]), 10) + " psub=" + strconv.FormatInt(int64(nsub[subPattern]), 10) + " ssub=" + strconv.FormatInt(int64(nsub[subShard]), 10) + " multi=" + strconv.FormatInt(int64(multi), 10) + " qbuf=" + strconv.FormatInt(int64(ci.Qbuf), 10) + " qbuf-free=" + strconv.FormatInt(int64(ci.QbufFree), 10) + " argv-mem=0 multi-mem=0 rbs=" + strconv.FormatInt(int64(ci.Qbuf+ci.QbufFree), 10) + " rbp=" + strconv.FormatInt(int64(ci.Qbuf+ci.QbufFree), 10) +
+		" obl=" + strconv.FormatInt(int64(ci.Obl), 10) + " oll=" + strconv.FormatInt(int64(ci.Oll), 10) + " omem=" + strconv.FormatInt(int64(ci.Omem), 10) + " tot-mem=" + strconv.FormatInt(int64(ci.TotMem), 10) + " events=" + ci.Events + " cmd=" + cmd + " user=default redir=" + strconv.FormatInt(int64(s.trackingRedir()), 10) + " resp=" + strconv.FormatInt(int64(s.Proto), 10)
 }
 
 // cmdClientKill closes connections: by address (old form, replies OK) or
@@ -627,7 +626,7 @@ func cmdClientKill(c *Ctx) error {
 		case "type":
 			typ = strings.ToLower(v)
 			if !validClientType(typ) {
-				c.W.Error(fmt.Sprintf(msgUnknownClientType, v))
+				c.W.Error(format(msgUnknownClientType, v))
 				return nil
 			}
 			hasType = true
@@ -956,15 +955,15 @@ func cmdConfigSet(c *Ctx) error {
 		name := strings.ToLower(string(args[i]))
 		p := configParams[name]
 		if p == nil {
-			c.W.Error(fmt.Sprintf(msgConfigUnknown, args[i]))
+			c.W.Error(format(msgConfigUnknown, string(args[i])))
 			return nil
 		}
 		if p.immutable {
-			c.W.Error(fmt.Sprintf(msgConfigFailed, args[i], "can't set immutable config"))
+			c.W.Error(format(msgConfigFailed, string(args[i]), "can't set immutable config"))
 			return nil
 		}
 		if seen[name] {
-			c.W.Error(fmt.Sprintf(msgConfigFailed, args[i], "duplicate parameter"))
+			c.W.Error(format(msgConfigFailed, string(args[i]), "duplicate parameter"))
 			return nil
 		}
 		seen[name] = true
@@ -973,7 +972,7 @@ func cmdConfigSet(c *Ctx) error {
 	for i := range changes {
 		v, msg := configParams[changes[i].name].parse(changes[i].value)
 		if msg != "" {
-			c.W.Error(fmt.Sprintf(msgConfigFailed, changes[i].name, msg))
+			c.W.Error(format(msgConfigFailed, changes[i].name, msg))
 			return nil
 		}
 		changes[i].value = v
@@ -981,7 +980,7 @@ func cmdConfigSet(c *Ctx) error {
 	if c.E.ConfigHook != nil {
 		for _, ch := range changes {
 			if _, err := c.E.ConfigHook(ch.name, ch.value); err != nil {
-				c.W.Error(fmt.Sprintf(msgConfigFailed, ch.name, err.Error()))
+				c.W.Error(format(msgConfigFailed, ch.name, err.Error()))
 				return nil
 			}
 		}
@@ -1009,7 +1008,7 @@ func (p *configParam) parse(v string) (string, string) {
 			return "", "argument couldn't be parsed into an integer"
 		}
 		if n < p.min || n > p.max {
-			return "", fmt.Sprintf("argument must be between %d and %d inclusive", p.min, p.max)
+			return "", "argument must be between " + strconv.FormatInt(p.min, 10) + " and " + strconv.FormatInt(p.max, 10) + " inclusive"
 		}
 		return strconv.FormatInt(n, 10), ""
 	case cfgBool:
@@ -1186,9 +1185,27 @@ func cmdInfo(c *Ctx) error {
 
 func (e *Engine) infoSection(c *Ctx, s string) (string, error) {
 	var b strings.Builder
-	add := func(k string, v any) { fmt.Fprintf(&b, "%s:%v\r\n", k, v) }
+	add := func(k string, v any) {
+		b.WriteString(k)
+		b.WriteByte(':')
+		switch v := v.(type) {
+		case string:
+			b.WriteString(v)
+		case int:
+			b.WriteString(strconv.Itoa(v))
+		case int64:
+			b.WriteString(strconv.FormatInt(v, 10))
+		case uint64:
+			b.WriteString(strconv.FormatUint(v, 10))
+		case bool:
+			b.WriteString(strconv.FormatBool(v))
+		default:
+			panic("infoSection: add of an unexpected type")
+		}
+		b.WriteString("\r\n")
+	}
 	now := e.now()
-	up := int64(now.Sub(e.Stats.StartedAt) / 1e9)
+	up := (now - e.Stats.StartedAt) / 1000
 	switch s {
 	case "server":
 		b.WriteString("# Server\r\n")
@@ -1198,7 +1215,7 @@ func (e *Engine) infoSection(c *Ctx, s string) (string, error) {
 		add("redis_mode", "standalone")
 		add("folio_layout", LayoutVersion)
 		add("arch_bits", 64)
-		add("server_time_usec", now.UnixMicro())
+		add("server_time_usec", now*1000)
 		add("uptime_in_seconds", up)
 		add("uptime_in_days", up/86400)
 		add("hz", e.config["hz"])
@@ -1268,7 +1285,7 @@ func (e *Engine) infoSection(c *Ctx, s string) (string, error) {
 				if expires > 0 {
 					avg = ttl / expires
 				}
-				fmt.Fprintf(&b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", i, keys, expires, avg)
+				b.WriteString("db" + strconv.Itoa(i) + ":keys=" + strconv.FormatInt(int64(keys), 10) + ",expires=" + strconv.FormatInt(int64(expires), 10) + ",avg_ttl=" + strconv.FormatInt(int64(avg), 10) + "\r\n")
 			}
 		}
 	default:

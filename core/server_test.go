@@ -67,7 +67,7 @@ func TestServerCommands(t *testing.T) {
 }
 
 func TestAuthRequired(t *testing.T) {
-	e, err := core.New(memstore.New(), core.Options{Now: time.Now, RequirePass: "pw"})
+	e, err := core.New(memstore.New(), core.Options{Now: func() int64 { return time.Now().UnixMilli() }, RequirePass: "pw"})
 	if err != nil {
 		t.Fatal(err)
 	}

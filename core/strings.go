@@ -4,7 +4,6 @@ package core
 // https://redis.io/commands/?group=string
 
 import (
-	"fmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -202,7 +201,7 @@ func (c *Ctx) expireMillis(arg []byte, flags int) (int64, bool) {
 	}
 	seconds := flags&(setEX|setEXAT) != 0
 	if ms <= 0 || seconds && ms > math.MaxInt64/1000 {
-		c.W.Error(fmt.Sprintf(msgInvalidExpire, c.Cmd.Name))
+		c.W.Error(format(msgInvalidExpire, c.Cmd.Name))
 		return 0, false
 	}
 	if seconds {
@@ -212,7 +211,7 @@ func (c *Ctx) expireMillis(arg []byte, flags int) (int64, bool) {
 		ms += c.Now // wraps on overflow, as in Redis
 	}
 	if ms <= 0 {
-		c.W.Error(fmt.Sprintf(msgInvalidExpire, c.Cmd.Name))
+		c.W.Error(format(msgInvalidExpire, c.Cmd.Name))
 		return 0, false
 	}
 	return ms, true
@@ -418,7 +417,7 @@ func cmdMSetNX(c *Ctx) error { return c.msetGeneric(true) }
 
 func (c *Ctx) msetGeneric(nx bool) error {
 	if len(c.Args)%2 == 0 {
-		c.W.Error(fmt.Sprintf(msgWrongArity, c.Cmd.Name))
+		c.W.Error(format(msgWrongArity, c.Cmd.Name))
 		return nil
 	}
 	if nx {

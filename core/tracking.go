@@ -12,7 +12,6 @@ package core
 // its reply, as Redis 7.0.15 orders them; others get them as deliveries.
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -154,13 +153,13 @@ func cmdClientTracking(c *Ctx) error {
 			for i, p := range prefixes {
 				for _, q := range t.prefixes {
 					if prefixOverlap(p, q) {
-						c.W.Error(fmt.Sprintf(msgTrackPrefixExisting, p, q))
+						c.W.Error(format(msgTrackPrefixExisting, p, q))
 						return nil
 					}
 				}
 				for _, q := range prefixes[i+1:] {
 					if prefixOverlap(p, q) {
-						c.W.Error(fmt.Sprintf(msgTrackPrefixOther, p, q))
+						c.W.Error(format(msgTrackPrefixOther, p, q))
 						return nil
 					}
 				}

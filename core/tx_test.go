@@ -13,7 +13,7 @@ import (
 // (lazy expiry, as Redis does on access) and when active expiry finds it.
 func TestExpiredEvents(t *testing.T) {
 	now := time.Unix(1700000000, 0)
-	e, err := core.New(memstore.New(), core.Options{Now: func() time.Time { return now }, Seed: 1})
+	e, err := core.New(memstore.New(), core.Options{Now: func() int64 { return (now).UnixMilli() }, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

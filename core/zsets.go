@@ -32,7 +32,6 @@ package core
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"math"
 	"math/big"
 	"sort"
@@ -1915,7 +1914,7 @@ func zsetOpGeneric(c *Ctx, dst []byte, numIdx, op int, cardOnly bool) error {
 		return nil
 	}
 	if setnum < 1 {
-		c.W.Error(fmt.Sprintf(msgAtLeastOneKey, c.Cmd.Name))
+		c.W.Error(format(msgAtLeastOneKey, c.Cmd.Name))
 		return nil
 	}
 	if setnum > int64(len(args)-(numIdx+1)) {

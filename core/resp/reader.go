@@ -3,7 +3,6 @@ package resp
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 )
@@ -133,7 +132,7 @@ func (r *Reader) Read() (Value, error) {
 		}
 		return v, nil
 	}
-	return Value{}, fmt.Errorf("%w: unexpected byte %q", ErrProtocol, line[0])
+	return Value{}, &protoError{": unexpected byte " + strconv.QuoteRune(rune(line[0]))}
 }
 
 // AppendCommand appends args as a RESP array of bulk strings.
@@ -150,3 +149,9 @@ func AppendCommand(b []byte, args ...string) []byte {
 	}
 	return b
 }
+
+// protoError is ErrProtocol with detail; errors.Is sees ErrProtocol.
+type protoError struct{ detail string }
+
+func (e *protoError) Error() string { return ErrProtocol.Error() + e.detail }
+func (e *protoError) Unwrap() error { return ErrProtocol }

@@ -51,8 +51,8 @@ func (db *DB) dispatchLocked() {
 func (db *DB) execLocked(s *Session, args [][]byte) core.Outcome {
 	o := db.eng.Exec(s.s, args, &s.w)
 	db.dispatchLocked()
-	if o.Blocked != nil && !o.Blocked.Deadline.IsZero() {
-		d := time.Until(o.Blocked.Deadline)
+	if o.Blocked != nil && o.Blocked.Deadline != 0 {
+		d := time.Until(time.UnixMilli(o.Blocked.Deadline))
 		if db.virtual != nil {
 			d = 0 // a virtual clock: ExpireNow or Advance fire deadlines
 		} else {

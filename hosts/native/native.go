@@ -68,7 +68,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 			return nil, err
 		}
 	}
-	eng, err := core.New(st, core.Options{Now: cfg.now, Seed: cfg.seed, Databases: cfg.databases})
+	eng, err := core.New(st, core.Options{Now: func() int64 { return cfg.now().UnixMilli() }, Seed: cfg.seed, Databases: cfg.databases})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -41,7 +41,7 @@ func BenchmarkPipeline16(b *testing.B) {
 }
 
 func BenchmarkEngineOnly(b *testing.B) {
-	e, err := core.New(memstore.New(), core.Options{Now: time.Now})
+	e, err := core.New(memstore.New(), core.Options{Now: func() int64 { return time.Now().UnixMilli() }})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -376,7 +376,7 @@ func (c *conn) runBatch() (closeConn bool) {
 		blocked := false
 		s.mu.Lock()
 		now := s.cfg.Now()
-		c.sess.LastUsed = now
+		c.sess.LastUsed = now.UnixMilli()
 		// Group commit: the commands run now share one durable commit, and
 		// their replies go out only after it.
 		g := s.beginGroup(c)

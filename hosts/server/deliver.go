@@ -44,10 +44,10 @@ func (s *Server) dispatch(self *conn, at int) {
 // with a virtual clock the cron's ExpireBlocked answers it once the clock
 // passes the deadline. Called with the engine locked.
 func (s *Server) armDeadline(b *core.Blocked) {
-	if b.Deadline.IsZero() {
+	if b.Deadline == 0 {
 		return
 	}
-	d := b.Deadline.Sub(s.cfg.Now())
+	d := time.UnixMilli(b.Deadline).Sub(s.cfg.Now())
 	time.AfterFunc(max(d, 0)+time.Millisecond, s.expireBlocked)
 }
 

@@ -157,7 +157,7 @@ func New(cfg Config) (*Server, error) {
 			}
 		}
 	}
-	eng, err := core.New(st, core.Options{Now: cfg.Now, Seed: uint64(time.Now().UnixNano()), Databases: cfg.Databases, RequirePass: cfg.RequirePass})
+	eng, err := core.New(st, core.Options{Now: func() int64 { return cfg.Now().UnixMilli() }, Seed: uint64(time.Now().UnixNano()), Databases: cfg.Databases, RequirePass: cfg.RequirePass})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -14,7 +14,6 @@ package main
 import (
 	"encoding/binary"
 	"strconv"
-	"time"
 	"unsafe"
 
 	"github.com/foliodb/folio/core"
@@ -116,7 +115,7 @@ func reserve(n int32) int32 {
 func open(flags int32) int32 {
 	st := &hostStore{}
 	opt := core.Options{
-		Now:  func() time.Time { return time.UnixMilli(clockNowMs()) },
+		Now:  clockNowMs,
 		Seed: uint64(randomSeed()),
 	}
 	var err error
@@ -208,9 +207,7 @@ func exec(id int64, n int32) int32 {
 		}
 		if o.Blocked != nil {
 			flags |= flagBlocked
-			if !o.Blocked.Deadline.IsZero() {
-				deadline = o.Blocked.Deadline.UnixMilli()
-			}
+			deadline = o.Blocked.Deadline
 			break
 		}
 	}

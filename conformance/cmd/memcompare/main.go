@@ -61,7 +61,7 @@ func main() {
 	runtime.GC()
 	debug.FreeOSMemory()
 	before := rss(os.Getpid())
-	e, err := core.New(memstore.New(), core.Options{Now: time.Now, Seed: 1})
+	e, err := core.New(memstore.New(), core.Options{Now: func() int64 { return time.Now().UnixMilli() }, Seed: 1})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -6,7 +6,7 @@ package faultstore
 
 import (
 	"errors"
-	"fmt"
+	"reflect"
 	"sync"
 
 	"github.com/foliodb/folio/core/store"
@@ -36,9 +36,15 @@ var ErrInjected = errors.New("faultstore: injected fault")
 
 // Errors that look like what a disk gives.
 var (
-	ErrDiskFull = fmt.Errorf("database or disk is full (%w)", ErrInjected)
-	ErrIO       = fmt.Errorf("disk I/O error (%w)", ErrInjected)
+	ErrDiskFull error = &injected{"database or disk is full (" + ErrInjected.Error() + ")"}
+	ErrIO       error = &injected{"disk I/O error (" + ErrInjected.Error() + ")"}
 )
+
+// injected is an error that wraps ErrInjected (what fmt.Errorf("%w") gave).
+type injected struct{ msg string }
+
+func (e *injected) Error() string { return e.msg }
+func (e *injected) Unwrap() error { return ErrInjected }
 
 // Store is a store.Store that forwards to another and fails the calls it
 // was told to fail. It implements store.Changes, forwarding to the wrapped
@@ -198,7 +204,7 @@ func (s *GroupStore) EndGroup() error {
 	if err := s.check(EndGroup); err != nil {
 		a, ok := s.g.(Aborter)
 		if !ok {
-			return fmt.Errorf("faultstore: %T cannot abort a group", s.g)
+			return errors.New("faultstore: " + reflect.TypeOf(s.g).String() + " cannot abort a group")
 		}
 		if aerr := a.AbortGroup(); aerr != nil {
 			return aerr

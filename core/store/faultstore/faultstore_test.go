@@ -51,7 +51,7 @@ func TestFailNth(t *testing.T) {
 // TestEngine is EngineFaults over the memory store.
 func TestEngine(t *testing.T) {
 	fs := faultstore.New(memstore.New())
-	e, err := core.New(fs, core.Options{Now: time.Now})
+	e, err := core.New(fs, core.Options{Now: func() int64 { return time.Now().UnixMilli() }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 func TestEngineGroup(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "eg.db")
 	gs := faultstore.NewGrouper(open(t, path, sqlitestore.Options{}))
-	e, err := core.New(gs, core.Options{Now: time.Now})
+	e, err := core.New(gs, core.Options{Now: func() int64 { return time.Now().UnixMilli() }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestEngineGroup(t *testing.T) {
 
 	s := open(t, path, sqlitestore.Options{})
 	defer s.Close()
-	e, err = core.New(s, core.Options{Now: time.Now})
+	e, err = core.New(s, core.Options{Now: func() int64 { return time.Now().UnixMilli() }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestDatabaseFull(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "full.db")
 	s := open(t, path, sqlitestore.Options{})
 	defer s.Close()
-	e, err := core.New(s, core.Options{Now: time.Now})
+	e, err := core.New(s, core.Options{Now: func() int64 { return time.Now().UnixMilli() }})
 	if err != nil {
 		t.Fatal(err)
 	}
