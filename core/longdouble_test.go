@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/foliodb/folio/core/store/memstore"
 )
 
 // The math/big implementation ldouble replaced, kept as the reference.
@@ -415,6 +418,92 @@ func TestNatDecimal(t *testing.T) {
 		}
 		if got, want := n.shr(sh).decimal(), new(big.Int).Rsh(b, sh).String(); got != want {
 			t.Fatalf("%s>>%d: %s, want %s", s, sh, got, want)
+		}
+	}
+}
+
+func TestLongDoubleZTimeouts(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	cases := []string{
+		"0", "1", "1e308", "1e309", "1e4932", "1e4933", "1.2e4932", "1e5000", "1e-320", "1e-400", "1e-4950",
+		"1e-4951", "3.6e-4951", "3.7e-4951", "1e-5000", "inf", "-inf", "nan", "0x1p1024", "0x1p16383", "0x1p16384",
+		"0x1p-1075", "0x1p-16446", "0x1p-16447", "-1e400", "-1e-400", "0e999999999999999999999",
+	}
+	for i := 0; i < 5000; i++ {
+		cases = append(cases, randDecimal(r), randHex(r))
+	}
+	for _, s := range cases {
+		g1, g2 := zParseTimeout([]byte(s))
+		w1, w2 := bigZParseTimeout([]byte(s))
+		if g1 != w1 || g2 != w2 {
+			t.Errorf("zParseTimeout(%q) = %d %q, math/big %d %q", s, g1, g2, w1, w2)
+		}
+	}
+}
+
+func bigZParseTimeout(b []byte) (int64, string) {
+	s := string(b)
+	if s == "" || strings.IndexAny(s[:1], " \t\n\v\f\r") == 0 {
+		return 0, msgTimeout
+	}
+	f, ok := strtod(s)
+	if !ok || math.IsNaN(f) {
+		return 0, msgTimeout
+	}
+	if overflow, underflow := math.IsInf(f, 0) && !strings.Contains(strings.ToLower(s), "inf"), f == 0 && zHasNonzeroDigit(s); overflow || underflow {
+		// Out of a double's range: is it within a long double's?
+		bf, _, err := big.ParseFloat(s, 0, 64, big.ToNearestEven)
+		if err != nil {
+			return 0, msgTimeout
+		}
+		exp := bf.MantExp(nil)
+		if overflow && exp > 16384 || underflow && exp < -16445 {
+			return 0, msgTimeout
+		}
+		if underflow {
+			return 1, "" // a fraction of a millisecond, rounded up
+		}
+	}
+	ms := f * 1000
+	if ms < 0 || ms >= math.MaxInt64 || math.IsInf(ms, 0) {
+		return 0, msgTimeoutNegative
+	}
+	return int64(math.Ceil(ms)), ""
+}
+
+// TestLongDoubleAgainstRedis plays INCRBYFLOAT and HINCRBYFLOAT on hard
+// inputs (decimals next to rounding midpoints, long and huge or tiny ones,
+// hex floats) against redis-server, whose strtold rounds exactly.
+func TestLongDoubleAgainstRedis(t *testing.T) {
+	rc := startLiveRedis(t)
+	e, err := New(memstore.New(), Options{Now: time.Now, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.NewSession()
+	r := rand.New(rand.NewSource(6))
+	play := func(args ...string) {
+		t.Helper()
+		want := rc.do(t, args)
+		got := e.Do(s, args...)
+		if string(got) != string(want) {
+			t.Fatalf("%.200q: got %.300q, redis %.300q", args, got, want)
+		}
+	}
+	n := 500
+	if testing.Short() {
+		n = 100
+	}
+	for i := 0; i < n; i++ {
+		var vals []string
+		vals = append(vals, nearHalf(r)...)
+		vals = append(vals, randDecimal(r), randHex(r), randDecimal(r))
+		for j, v := range vals {
+			play("SET", "k", vals[(j+1)%len(vals)])
+			play("INCRBYFLOAT", "k", v)
+			play("INCRBYFLOAT", "k", vals[(j+2)%len(vals)])
+			play("HSET", "h", "f", v)
+			play("HINCRBYFLOAT", "h", "f", vals[(j+3)%len(vals)])
 		}
 	}
 }
