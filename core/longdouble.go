@@ -153,12 +153,13 @@ func parseDecLD(x ldouble, s string) (ldouble, ldStatus) {
 		b = b.shl(uint(-s2))
 	}
 	var q nat
+	bk := b.shl(68)
 	for k := 68; k >= 0; k-- {
-		bk := b.shl(uint(k))
 		if natCmp(d, bk) >= 0 {
-			d = natSub(d, bk)
+			d = d.subInPlace(bk)
 			q = q.setBit(uint(k))
 		}
+		bk = bk.shr1InPlace()
 	}
 	x.mant, x.exp = roundNat(q, -s2, len(d) != 0)
 	return x, ldOK
@@ -517,6 +518,31 @@ func natSub(a, b nat) nat {
 		r[i] = uint32(t)
 	}
 	return r.norm()
+}
+
+// subInPlace returns z-b in z's storage; z must be >= b.
+func (z nat) subInPlace(b nat) nat {
+	var borrow uint64
+	for i := range z {
+		t := uint64(z[i]) - borrow
+		if i < len(b) {
+			t -= uint64(b[i])
+		}
+		z[i] = uint32(t)
+		borrow = t >> 63
+	}
+	return z.norm()
+}
+
+// shr1InPlace returns z>>1 in z's storage.
+func (z nat) shr1InPlace() nat {
+	for i := range z {
+		z[i] >>= 1
+		if i+1 < len(z) {
+			z[i] |= z[i+1] << 31
+		}
+	}
+	return z.norm()
 }
 
 // divSmall returns z/d and z%d.
