@@ -3,7 +3,6 @@ package core
 import (
 	"bytes"
 	"encoding/binary"
-	"math/big"
 )
 
 // Helpers shared by the collection types (hashes, sets, sorted sets,
@@ -409,12 +408,12 @@ func (p *prober) pick() ([]byte, error) {
 // addLongDoubles returns a+b as Redis stores an incremented float (long
 // double arithmetic, printed by formatLongDouble), or false when the sum
 // is not finite.
-func addLongDoubles(a, b *big.Float) (string, bool) {
+func addLongDoubles(a, b ldouble) (string, bool) {
 	if a.IsInf() || b.IsInf() {
 		return "", false
 	}
-	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(a, b)
-	if sum.Sign() != 0 && sum.MantExp(nil) > longDoubleMaxExp {
+	sum := ldAdd(a, b)
+	if sum.overflows() {
 		return "", false
 	}
 	return formatLongDouble(sum), true

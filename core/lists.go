@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 )
@@ -232,20 +231,16 @@ func blockTimeout(b []byte) (int64, string) {
 	// Redis computes in long double, where what overflows or underflows a
 	// float64 is still a number; 64 bits of mantissa, as on x86, give the
 	// same truncation (-0.001 s is 0 ms there, not -1).
-	t := strings.TrimLeft(string(b), "+")
-	if lt := strings.ToLower(t); strings.HasPrefix(lt, "0x") || strings.HasPrefix(lt, "-0x") {
-		if !strings.Contains(lt, "p") {
-			t += "p0"
-		}
-	}
 	var ms int64
-	x, _, err := big.ParseFloat(t, 0, 64, big.ToNearestEven)
-	if err != nil || x.IsInf() {
+	x, st := parseLD(strings.TrimLeft(string(b), "+"))
+	switch {
+	case st == ldSyntax || st == ldOverflow || x.inf:
 		ms = math.MinInt64 // what C's conversion of an infinity yields
-	} else {
-		x.Mul(x, big.NewFloat(1000).SetPrec(64))
-		n, acc := x.Int64()
-		if acc != big.Exact && (n == math.MaxInt64 || n == math.MinInt64) {
+	case st == ldUnderflow:
+		ms = 0
+	default:
+		n, exact := ldInt64(ldMul1000(x))
+		if !exact && (n == math.MaxInt64 || n == math.MinInt64) {
 			n = math.MinInt64 // C's conversion overflows the same way
 		}
 		ms = n

@@ -5,7 +5,6 @@ package core
 
 import (
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 )
@@ -667,60 +666,26 @@ func (c *Ctx) incrDecr(incr int64) error {
 func appendInt(b []byte, v int64) []byte { return strconv.AppendInt(b, v, 10) }
 
 // The x87 long double Redis computes INCRBYFLOAT in: a 64-bit mantissa and
-// a 15-bit exponent. big.Float at 64 bits rounds exactly as it does.
+// a 15-bit exponent, emulated by ldouble (longdouble.go).
 const (
 	longDoublePrec   = 64
-	longDoubleMaxExp = 16384  // big.Float exponents above overflow to inf
+	longDoubleMaxExp = 16384  // binary exponents (ldouble.binExp) above overflow to inf
 	longDoubleMinExp = -16445 // and below (denormals included) to zero
 )
 
 // parseLongDouble parses b as Redis's string2ld does (strtold, refusing a
 // leading space, trailing bytes, overflow, underflow to zero and NaN).
-func parseLongDouble(b []byte) (*big.Float, bool) {
+func parseLongDouble(b []byte) (ldouble, bool) {
 	if len(b) == 0 || len(b) >= 5*1024 || isCSpace(b[0]) {
-		return nil, false
+		return ldouble{}, false
 	}
-	s := string(b)
-	neg := false
-	body := s
-	if body[0] == '+' || body[0] == '-' {
-		neg = body[0] == '-'
-		body = body[1:]
+	f, st := parseLD(string(b))
+	if st != ldOK {
+		return ldouble{}, false
 	}
-	lb := strings.ToLower(body)
-	f := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven)
-	switch {
-	case lb == "inf" || lb == "infinity":
-		f.SetInf(neg)
-		return f, true
-	case strings.HasPrefix(lb, "0x"):
-		if !validHexFloat(lb[2:]) {
-			return nil, false
-		}
-		if !strings.ContainsRune(lb, 'p') {
-			lb += "p0"
-		}
-		if strings.HasPrefix(lb[2:], ".") {
-			lb = "0x0" + lb[2:]
-		}
-		if _, _, err := f.Parse(lb, 0); err != nil {
-			return nil, false
-		}
-	default:
-		if !validDecFloat(lb) {
-			return nil, false
-		}
-		if _, _, err := f.Parse(lb, 10); err != nil {
-			return nil, false
-		}
-	}
-	if neg {
-		f.Neg(f)
-	}
-	if f.Sign() != 0 {
-		exp := f.MantExp(nil)
-		if exp > longDoubleMaxExp || exp < longDoubleMinExp {
-			return nil, false
+	if !f.inf && f.mant != 0 {
+		if exp := f.binExp(); exp > longDoubleMaxExp || exp < longDoubleMinExp {
+			return ldouble{}, false
 		}
 	}
 	return f, true
@@ -801,8 +766,8 @@ func validHexFloat(s string) bool {
 
 // formatLongDouble formats f as Redis's ld2string in LD_STR_HUMAN mode:
 // %.17Lf with trailing zeros (and a trailing dot) removed.
-func formatLongDouble(f *big.Float) string {
-	s := f.Text('f', 17)
+func formatLongDouble(f ldouble) string {
+	s := ldFormatF(f)
 	if strings.IndexByte(s, '.') >= 0 {
 		s = strings.TrimRight(s, "0")
 		s = strings.TrimSuffix(s, ".")
@@ -822,7 +787,7 @@ func cmdIncrByFloat(c *Ctx) error {
 	if err != nil || wrong {
 		return err
 	}
-	v := new(big.Float).SetPrec(longDoublePrec)
+	var v ldouble
 	if ok {
 		if v, ok = parseLongDouble(r.Value); !ok {
 			c.W.Error(msgNotFloat)
@@ -838,8 +803,8 @@ func cmdIncrByFloat(c *Ctx) error {
 		c.W.Error(msgIncrFloatNaN)
 		return nil
 	}
-	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(v, incr)
-	if sum.Sign() != 0 && sum.MantExp(nil) > longDoubleMaxExp {
+	sum := ldAdd(v, incr)
+	if sum.overflows() {
 		c.W.Error(msgIncrFloatNaN)
 		return nil
 	}

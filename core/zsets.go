@@ -33,7 +33,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
-	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -1533,12 +1532,12 @@ func zParseTimeout(b []byte) (int64, string) {
 	}
 	if overflow, underflow := math.IsInf(f, 0) && !strings.Contains(strings.ToLower(s), "inf"), f == 0 && zHasNonzeroDigit(s); overflow || underflow {
 		// Out of a double's range: is it within a long double's?
-		bf, _, err := big.ParseFloat(s, 0, 64, big.ToNearestEven)
-		if err != nil {
+		bf, st := parseLD(s)
+		if st == ldSyntax || bf.inf {
 			return 0, msgTimeout
 		}
-		exp := bf.MantExp(nil)
-		if overflow && exp > 16384 || underflow && exp < -16445 {
+		exp := bf.binExp()
+		if overflow && exp > longDoubleMaxExp || underflow && exp < longDoubleMinExp {
 			return 0, msgTimeout
 		}
 		if underflow {

@@ -9,7 +9,7 @@ import (
 	"github.com/foliodb/folio/core/store"
 	"github.com/foliodb/folio/core/store/faultstore"
 	"github.com/foliodb/folio/core/store/memstore"
-	"github.com/foliodb/folio/core/store/storetest"
+	"github.com/foliodb/folio/internal/storetest"
 )
 
 // Without faults the wrapper is a store like any other.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/foliodb/folio/core/store"
 	"github.com/foliodb/folio/core/store/faultstore"
-	"github.com/foliodb/folio/core/store/storetest"
 	"github.com/foliodb/folio/hosts/native"
+	"github.com/foliodb/folio/internal/storetest"
 )
 
 // TestFaults runs the engine-level fault checks through native.Open on a

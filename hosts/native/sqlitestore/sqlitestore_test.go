@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/foliodb/folio/core/store"
-	"github.com/foliodb/folio/core/store/storetest"
 	"github.com/foliodb/folio/hosts/native/sqlitestore"
+	"github.com/foliodb/folio/internal/storetest"
 )
 
 func open(t *testing.T, path string, opt sqlitestore.Options) *sqlitestore.Store {

@@ -24,13 +24,14 @@ func TestTakeImport(t *testing.T) {
 }
 
 func TestImportFile(t *testing.T) {
+	dir := t.TempDir()
 	cfg := server.DefaultConfig()
+	cfg.DB = filepath.Join(dir, "folio.db") // a fresh file each run
 	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	dir := t.TempDir()
 	good := filepath.Join(dir, "good.resp")
 	stream := "*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n" +
 		"*4\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n$1\r\na\r\n$1\r\nb\r\n" +

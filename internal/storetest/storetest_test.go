@@ -5,7 +5,7 @@ import (
 
 	"github.com/foliodb/folio/core/store"
 	"github.com/foliodb/folio/core/store/memstore"
-	"github.com/foliodb/folio/core/store/storetest"
+	"github.com/foliodb/folio/internal/storetest"
 )
 
 func TestMemstore(t *testing.T) {
