@@ -24,7 +24,7 @@ func init() {
 // serverConn is a raw connection that stops its server when closed.
 type serverConn struct {
 	*transcript.Conn
-	srv  *server.Server
+	srv  interface{ Close() error } // *server.Server or *wasmhost.Server
 	addr string
 	done chan error
 }

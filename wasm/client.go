@@ -22,7 +22,7 @@ func (db *DB) Client(opts ...func(*redis.Options)) *redis.Client {
 				return nil, err
 			}
 			client, server := net.Pipe()
-			go db.serve(server, s)
+			go db.serve(server, s, 0)
 			return client, nil
 		},
 		Protocol:     2,
@@ -38,7 +38,24 @@ func (db *DB) Client(opts ...func(*redis.Options)) *redis.Client {
 // maxBatch bounds the bytes of pipelined commands sent in one exec.
 const maxBatch = 1 << 20
 
-func (db *DB) serve(conn net.Conn, s *Session) {
+// ServeConn serves one client connection (TCP, a pipe) on a new session
+// of db until the client closes it, sends QUIT, breaks the protocol or db
+// is closed: commands are read as Redis reads them (maxBulk is
+// proto-max-bulk-len; 0 keeps the default 512 MB), a pipelined batch runs
+// in one exec call, blocking commands hold the connection until they are
+// served or time out, and pub/sub messages are written as they arrive. It
+// closes conn before it returns.
+func (db *DB) ServeConn(conn net.Conn, maxBulk int64) error {
+	s, err := db.NewSession()
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	db.serve(conn, s, maxBulk)
+	return nil
+}
+
+func (db *DB) serve(conn net.Conn, s *Session, maxBulk int64) {
 	defer conn.Close()
 	defer s.Close()
 	var writeMu sync.Mutex
@@ -69,6 +86,9 @@ func (db *DB) serve(conn net.Conn, s *Session) {
 		}
 	}()
 	rr := resp.NewRequestReader(bufio.NewReaderSize(conn, 16<<10))
+	if maxBulk > 0 {
+		rr.MaxBulk = maxBulk
+	}
 	var req, out []byte
 	for {
 		args, err := rr.Read()

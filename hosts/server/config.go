@@ -38,6 +38,7 @@ func ParseArgs(args []string, stderr io.Writer) (Config, error) {
 	fs.Func("client-query-buffer-limit", "largest query buffer of one client (default 1gb)", func(v string) error {
 		return setMemory(&cfg.ClientQueryBufferLimit, v)
 	})
+	fs.StringVar(&cfg.Engine, "engine", cfg.Engine, "engine: native, or wasm (the engine runs as folio.wasm under wazero)")
 	fs.StringVar(&cfg.LogLevel, "loglevel", cfg.LogLevel, "debug, verbose, notice or warning")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -53,6 +54,11 @@ func (cfg *Config) check() error {
 	case "debug", "verbose", "notice", "warning":
 	default:
 		return fmt.Errorf("loglevel must be one of debug, verbose, notice, warning")
+	}
+	switch cfg.Engine {
+	case "", "native", "wasm":
+	default:
+		return fmt.Errorf("engine must be native or wasm")
 	}
 	if cfg.Port < 0 || cfg.Port > 65535 {
 		return fmt.Errorf("port must be between 0 and 65535")
@@ -144,6 +150,8 @@ func (cfg *Config) set(name string, vals [][]byte) error {
 		err = setMemory(&cfg.ClientQueryBufferLimit, v)
 	case "loglevel":
 		cfg.LogLevel = v
+	case "engine":
+		cfg.Engine = v
 	case "save", "appendonly", "daemonize", "protected-mode":
 	default:
 		return fmt.Errorf("unknown directive %q", name)

@@ -45,4 +45,10 @@
 //
 // INFO keyspace counts keys by scanning them. CONFIG SET port/bind is
 // refused. CONFIG REWRITE always answers that there is no config file.
+//
+// # The wasm engine
+//
+// folio-server --engine wasm (Config.Engine, redis.conf "engine wasm")
+// runs the engine as folio.wasm under wazero instead of this package's
+// server: package hosts/server/wasmhost, which lists what it reduces.
 package server

@@ -33,6 +33,10 @@ type Config struct {
 	ClientQueryBufferLimit int64
 	LogLevel               string // debug verbose notice warning
 	ConfigFile             string // shown by INFO; set by ParseArgs
+	// Engine is "native" (the default: this package's server) or "wasm"
+	// (folio-server serves through the wazero plugin, package
+	// hosts/server/wasmhost). New ignores it.
+	Engine string
 
 	// PushBufferLimit bounds the output a subscriber, MONITOR or blocked
 	// client may leave unread before it is disconnected (Redis's pubsub
@@ -61,6 +65,7 @@ func DefaultConfig() Config {
 		ProtoMaxBulkLen:        512 << 20,
 		ClientQueryBufferLimit: 1 << 30,
 		LogLevel:               "notice",
+		Engine:                 "native",
 		PushBufferLimit:        32 << 20,
 	}
 }

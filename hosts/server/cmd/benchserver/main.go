@@ -3,7 +3,10 @@
 // test, and both servers' peak RSS.
 //
 //	go build -o bin/folio-server ./hosts/server/cmd/folio-server
-//	go run ./hosts/server/cmd/benchserver [-db :memory:|file.db] [-n 100000] [-P 1,16]
+//	go run ./hosts/server/cmd/benchserver [-db :memory:|file.db] [-n 100000] [-P 1,16] [-engine native|wasm]
+//
+// -engine wasm starts folio-server --engine wasm (the engine as folio.wasm
+// under wazero).
 package main
 
 import (
@@ -25,7 +28,7 @@ var (
 	redisBin  = flag.String("redis", "redis-server", "redis-server binary")
 	benchBin  = flag.String("benchmark", "redis-benchmark", "redis-benchmark binary")
 	dbPath    = flag.String("db", ":memory:", "folio database: :memory: or a file (SQLite, when linked)")
-	engine    = flag.String("engine", "native", "folio engine: native (wasm later)")
+	engine    = flag.String("engine", "native", "folio engine: native or wasm (folio-server --engine)")
 	tests     = flag.String("t", "set,get,incr,lpush,rpush,lpop,sadd,hset,zadd,lrange_100", "redis-benchmark tests")
 	requests  = flag.Int("n", 100000, "requests per test")
 	keyspace  = flag.Int("r", 100000, "random keyspace size")
@@ -51,10 +54,10 @@ type server struct {
 
 func main() {
 	flag.Parse()
-	if *engine != "native" {
-		fatal("engine %q is not available yet", *engine)
+	if *engine != "native" && *engine != "wasm" {
+		fatal("engine %q: want native or wasm", *engine)
 	}
-	folio := start("folio", *folioBin, "--port", "%d", "--db", *dbPath, "--loglevel", "warning")
+	folio := start("folio", *folioBin, "--port", "%d", "--db", *dbPath, "--loglevel", "warning", "--engine", *engine)
 	defer stop(folio)
 	redis := start("redis", *redisBin, "--port", "%d", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	defer stop(redis)
@@ -85,7 +88,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "%-12s -P %-3d folio %10.0f  redis %10.0f %s\n", t, p, r.folio, r.redis, r.note)
 		}
 	}
-	fmt.Printf("\nredis-benchmark -n %d -r %d -c %d; best of %d; folio db %s; %s\n\n", *requests, *keyspace, *clients, *rounds, *dbPath, time.Now().UTC().Format(time.RFC3339))
+	fmt.Printf("\nredis-benchmark -n %d -r %d -c %d; best of %d; folio engine %s, db %s; %s\n\n", *requests, *keyspace, *clients, *rounds, *engine, *dbPath, time.Now().UTC().Format(time.RFC3339))
 	fmt.Printf("| test | -P | folio ops/s | redis ops/s | folio/redis |\n|---|---|---|---|---|\n")
 	for _, r := range rows {
 		if r.note != "" {

@@ -4,7 +4,10 @@
 //	             [--requirepass PW] [--maxclients N] [--timeout SECONDS]
 //	             [--databases N] [--proto-max-bulk-len 512mb]
 //	             [--client-query-buffer-limit 1gb] [--loglevel notice]
-//	             [--import FILE]
+//	             [--engine native|wasm] [--import FILE]
+//
+// --engine wasm runs the engine as folio.wasm under wazero; see package
+// hosts/server/wasmhost for what it reduces against the native server.
 //
 // --import FILE plays FILE, a RESP stream of commands (the browser
 // console's export), into the database before serving.
@@ -21,7 +24,15 @@ import (
 	"syscall"
 
 	"github.com/foliodb/folio/hosts/server"
+	"github.com/foliodb/folio/hosts/server/wasmhost"
 )
+
+// service is what main runs: *server.Server or *wasmhost.Server.
+type service interface {
+	ListenAndServe() error
+	Close() error
+	Done() <-chan struct{}
+}
 
 func main() {
 	args, importPath, err := takeImport(os.Args[1:])
@@ -37,13 +48,22 @@ func main() {
 		fmt.Fprintln(os.Stderr, "folio-server:", err)
 		os.Exit(1)
 	}
-	srv, err := server.New(cfg)
+	var srv service
+	if cfg.Engine == "wasm" {
+		if importPath != "" {
+			fmt.Fprintln(os.Stderr, "folio-server: --import is not supported with --engine wasm")
+			os.Exit(1)
+		}
+		srv, err = wasmhost.New(cfg)
+	} else {
+		srv, err = server.New(cfg)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "folio-server:", err)
 		os.Exit(1)
 	}
 	if importPath != "" {
-		n, err := importFile(srv, importPath)
+		n, err := importFile(srv.(*server.Server), importPath)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "folio-server: --import:", err)
 			srv.Close()
