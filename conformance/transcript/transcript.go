@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/foliodb/folio/core/resp"
 )
 
 // Mode says how a step's reply is compared.
@@ -341,90 +343,17 @@ func joinPairs(e []string) []string {
 }
 
 // Split splits a command line as redis-cli splits an inline command
-// (sdssplitargs): double quotes with \n, \r, \t, \b, \a, \xHH escapes,
-// single quotes with \'.
+// (sdssplitargs), with the splitter folio-server uses for inline commands.
 func Split(line string) ([]string, error) {
-	var args []string
-	i := 0
-	for {
-		for i < len(line) && isSpace(line[i]) {
-			i++
-		}
-		if i >= len(line) {
-			return args, nil
-		}
-		var cur []byte
-		inq, insq := false, false
-		for done := false; !done; {
-			switch {
-			case inq:
-				if i >= len(line) {
-					return nil, errors.New("unbalanced quotes")
-				}
-				if line[i] == '\\' && i+3 < len(line) && line[i+1] == 'x' && isHex(line[i+2]) && isHex(line[i+3]) {
-					cur = append(cur, unhex(line[i+2])<<4|unhex(line[i+3]))
-					i += 3
-				} else if line[i] == '\\' && i+1 < len(line) {
-					i++
-					switch line[i] {
-					case 'n':
-						cur = append(cur, '\n')
-					case 'r':
-						cur = append(cur, '\r')
-					case 't':
-						cur = append(cur, '\t')
-					case 'b':
-						cur = append(cur, '\b')
-					case 'a':
-						cur = append(cur, '\a')
-					default:
-						cur = append(cur, line[i])
-					}
-				} else if line[i] == '"' {
-					if i+1 < len(line) && !isSpace(line[i+1]) {
-						return nil, errors.New("closing quote must be followed by a space")
-					}
-					done = true
-				} else {
-					cur = append(cur, line[i])
-				}
-			case insq:
-				if i >= len(line) {
-					return nil, errors.New("unbalanced quotes")
-				}
-				if line[i] == '\\' && i+1 < len(line) && line[i+1] == '\'' {
-					i++
-					cur = append(cur, '\'')
-				} else if line[i] == '\'' {
-					if i+1 < len(line) && !isSpace(line[i+1]) {
-						return nil, errors.New("closing quote must be followed by a space")
-					}
-					done = true
-				} else {
-					cur = append(cur, line[i])
-				}
-			default:
-				if i >= len(line) {
-					done = true
-					continue
-				}
-				switch line[i] {
-				case ' ', '\n', '\r', '\t', 0:
-					done = true
-				case '"':
-					inq = true
-				case '\'':
-					insq = true
-				default:
-					cur = append(cur, line[i])
-				}
-			}
-			if i < len(line) {
-				i++
-			}
-		}
-		args = append(args, string(cur))
+	parts := resp.SplitInline([]byte(line))
+	if parts == nil {
+		return nil, errors.New("unbalanced quotes, or a closing quote not followed by a space")
 	}
+	args := make([]string, len(parts))
+	for i, p := range parts {
+		args[i] = string(p)
+	}
+	return args, nil
 }
 
 // Quote writes an argument so that Split reads it back: bare when it is
@@ -463,22 +392,4 @@ func Quote(a string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'
-}
-
-func isHex(c byte) bool {
-	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }

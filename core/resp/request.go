@@ -2,7 +2,6 @@ package resp
 
 import (
 	"bufio"
-	"errors"
 	"strconv"
 )
 
@@ -131,10 +130,12 @@ func readFull(r *bufio.Reader, b []byte) (int, error) {
 	return n, nil
 }
 
-var errUnbalanced = errors.New("unbalanced")
+// SplitInline splits an inline command line as Redis's sdssplitargs (and
+// redis-cli) does: double quotes with \n \r \t \b \a \xHH escapes, single
+// quotes with \'. It returns nil for unbalanced quotes or a closing quote
+// not followed by a space.
+func SplitInline(line []byte) [][]byte { return splitInline(line) }
 
-// splitInline splits an inline command as Redis's sdssplitargs does; nil
-// means unbalanced quotes.
 func splitInline(line []byte) [][]byte {
 	args := [][]byte{}
 	i := 0
