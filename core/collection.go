@@ -17,8 +17,8 @@ func (c *Ctx) elemGet(id uint64, sub []byte) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	var kb [64]byte
-	return tx.Get(elemKey(kb[:0], id, sub))
+	c.ekey = elemKey(c.ekey, id, sub)
+	return tx.Get(c.ekey)
 }
 
 // elemPut writes collection id's element sub.
@@ -27,8 +27,8 @@ func (c *Ctx) elemPut(id uint64, sub, page []byte) error {
 	if err != nil {
 		return err
 	}
-	var kb [64]byte
-	return tx.Put(elemKey(kb[:0], id, sub), page)
+	c.ekey = elemKey(c.ekey, id, sub)
+	return tx.Put(c.ekey, page)
 }
 
 // elemDelete removes collection id's element sub.
@@ -37,8 +37,21 @@ func (c *Ctx) elemDelete(id uint64, sub []byte) error {
 	if err != nil {
 		return err
 	}
-	var kb [64]byte
-	return tx.Delete(elemKey(kb[:0], id, sub))
+	c.ekey = elemKey(c.ekey, id, sub)
+	return tx.Delete(c.ekey)
+}
+
+// scanBuf returns scratch with room for n bytes, for the bounds of a scan
+// (which the store reads while the scan runs), or a fresh slice when
+// another scan of the command is running.
+func (c *Ctx) scanBuf(n int) []byte {
+	if c.scanning > 0 {
+		return make([]byte, 0, n)
+	}
+	if cap(c.skey) < n {
+		c.skey = make([]byte, 0, max(n, 64))
+	}
+	return c.skey[:0]
 }
 
 // scanElems calls fn for collection id's elements whose sub is in

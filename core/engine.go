@@ -58,6 +58,8 @@ type Engine struct {
 
 	tracking *trackState // client tracking (tracking.go)
 
+	ctxFree []*Ctx // command contexts to reuse (getCtx)
+
 	execTx  store.Tx // the one transaction of a running EXEC
 	execErr error
 
@@ -217,6 +219,42 @@ type Ctx struct {
 	out          Outcome
 
 	deleted map[string]bool // keys deleted by the command, for the "new" event (notifynew.go)
+
+	// Scratch buffers for the keys and pages the command hands the store,
+	// which copies them (store.Tx): rkey for record keys, ekey for element
+	// keys, page for encoded records, and skey for the bounds of a scan
+	// (scanning counts the scans in progress, which must not share it).
+	// They outlive the command: Ctx values are reused (getCtx).
+	rkey, ekey, page, skey []byte
+	scanning               int
+}
+
+// getCtx returns a cleared Ctx, reusing one from the engine's free list so
+// a command allocates no context. Commands nest (EXEC, a served blocked
+// command), hence a list, not one Ctx.
+func (e *Engine) getCtx() *Ctx {
+	if n := len(e.ctxFree); n > 0 {
+		c := e.ctxFree[n-1]
+		e.ctxFree = e.ctxFree[:n-1]
+		return c
+	}
+	return &Ctx{}
+}
+
+// maxScratch caps the scratch buffers a reused Ctx keeps.
+const maxScratch = 4096
+
+// putCtx clears c and returns it to the free list, keeping its scratch
+// buffers unless they grew large.
+func (e *Engine) putCtx(c *Ctx) {
+	keep := func(b []byte) []byte {
+		if cap(b) > maxScratch {
+			return nil
+		}
+		return b[:0]
+	}
+	*c = Ctx{rkey: keep(c.rkey), ekey: keep(c.ekey), page: keep(c.page), skey: keep(c.skey)}
+	e.ctxFree = append(e.ctxFree, c)
 }
 
 // tx begins the command's transaction on first use.
@@ -251,10 +289,10 @@ func (e *Engine) Exec(s *Session, args [][]byte, w *resp.Writer) Outcome {
 	}
 	e.Stats.Commands++
 	cmd, msg := resolveCommand(args)
-	if msg == "" && !s.Authed && !cmd.Flags["no_auth"] {
+	if msg == "" && !s.Authed && !cmd.noAuth {
 		msg = msgNoAuth
 	}
-	if msg == "" && s.multi != nil && cmd.Flags["no_multi"] {
+	if msg == "" && s.multi != nil && cmd.noMulti {
 		msg = "ERR Command not allowed inside a transaction"
 	}
 	if msg == "" && s.Proto == 2 && s.subscribed() && !allowedSubscribed(cmd.Name) {
@@ -277,9 +315,14 @@ func (e *Engine) Exec(s *Session, args [][]byte, w *resp.Writer) Outcome {
 
 func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Outcome {
 	s.LastCmd = cmd.Name
-	c := Ctx{E: e, S: s, Args: args, W: w, Cmd: cmd, writable: cmd.Write || cmd.Flags["may_replicate"], Now: e.now(), inExec: e.execTx != nil}
+	c := e.getCtx()
+	defer e.putCtx(c)
+	c.E, c.S, c.Args, c.W, c.Cmd = e, s, args, w, cmd
+	c.writable = cmd.Write || cmd.mayReplicate
+	c.Now = e.now()
+	c.inExec = e.execTx != nil
 	start := len(w.B)
-	err := cmd.Handler(&c)
+	err := cmd.Handler(c)
 	if c.tx != nil && c.tx == e.execTx {
 		// EXEC commits or rolls back its one transaction itself.
 		if err != nil {
@@ -304,7 +347,7 @@ func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Ou
 		}
 	}
 	if e.tracking != nil {
-		e.trackingAfter(&c)
+		e.trackingAfter(c)
 	}
 	if err == nil && len(c.lazyExpired) > 0 && e.execTx == nil {
 		e.expireLazily(s, c.lazyExpired)

@@ -247,9 +247,8 @@ func (c *Ctx) lookupDB(db uint32, key []byte) (Record, bool, error) {
 	if err != nil {
 		return Record{}, false, err
 	}
-	var kb [64]byte
-	rk := recordKey(kb[:0], db, key)
-	p, ok, err := tx.Get(rk)
+	c.rkey = recordKey(c.rkey, db, key)
+	p, ok, err := tx.Get(c.rkey)
 	if err != nil || !ok {
 		return Record{}, false, err
 	}
@@ -325,9 +324,9 @@ func (c *Ctx) putDB(db uint32, key []byte, r *Record, prev *Record) error {
 	if err := c.notifyIfNew(tx, db, key); err != nil {
 		return err
 	}
-	var kb [64]byte
-	var pb [128]byte
-	return tx.Put(recordKey(kb[:0], db, key), r.encode(pb[:0]))
+	c.rkey = recordKey(c.rkey, db, key)
+	c.page = r.encode(c.page)
+	return tx.Put(c.rkey, c.page)
 }
 
 // newID allocates a collection id.
@@ -374,8 +373,8 @@ func (c *Ctx) deleteRecord(db uint32, key []byte, r Record) error {
 	}
 	c.E.trackingWrite(c, key)
 	c.keyDeleted(db, key)
-	var kb [64]byte
-	return tx.Delete(recordKey(kb[:0], db, key))
+	c.rkey = recordKey(c.rkey, db, key)
+	return tx.Delete(c.rkey)
 }
 
 func garbageKey(id uint64) []byte {

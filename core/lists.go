@@ -72,8 +72,8 @@ func (c *Ctx) listGet(r *Record, i int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var kb [32]byte
-	v, ok, err := tx.Get(listSeqKey(kb[:0], r.ID, r.Head+i))
+	c.ekey = listSeqKey(c.ekey, r.ID, r.Head+i)
+	v, ok, err := tx.Get(c.ekey)
 	if err != nil {
 		return nil, err
 	}
@@ -88,8 +88,8 @@ func (c *Ctx) listPutSeq(id uint64, seq int64, v []byte) error {
 	if err != nil {
 		return err
 	}
-	var kb [32]byte
-	return tx.Put(listSeqKey(kb[:0], id, seq), v)
+	c.ekey = listSeqKey(c.ekey, id, seq)
+	return tx.Put(c.ekey, v)
 }
 
 func (c *Ctx) listDeleteSeq(id uint64, seq int64) error {
@@ -97,8 +97,8 @@ func (c *Ctx) listDeleteSeq(id uint64, seq int64) error {
 	if err != nil {
 		return err
 	}
-	var kb [32]byte
-	return tx.Delete(listSeqKey(kb[:0], id, seq))
+	c.ekey = listSeqKey(c.ekey, id, seq)
+	return tx.Delete(c.ekey)
 }
 
 // listPush adds v at one end of list r.
@@ -149,11 +149,17 @@ func (c *Ctx) listScan(r *Record, from, to int64, reverse bool, fn func(i int64,
 	if err != nil {
 		return err
 	}
-	start := listSeqKey(nil, r.ID, r.Head+from)
-	end := listSeqKey(nil, r.ID, r.Head+to+1)
-	return tx.Scan(start, end, reverse, func(k, v []byte) bool {
-		return fn(listSeqOf(k)-r.Head, v)
+	const n = 1 + 8 + 8 // listSeqKey's length
+	buf := c.scanBuf(2 * n)
+	start := listSeqKey(buf[:0:n], r.ID, r.Head+from)
+	end := listSeqKey(buf[n:n], r.ID, r.Head+to+1)
+	head := r.Head
+	c.scanning++
+	err = tx.Scan(start, end, reverse, func(k, v []byte) bool {
+		return fn(listSeqOf(k)-head, v)
 	})
+	c.scanning--
+	return err
 }
 
 // listValues returns copies of the elements of r with indexes in [from, to].
