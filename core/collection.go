@@ -41,6 +41,18 @@ func (c *Ctx) elemDelete(id uint64, sub []byte) error {
 	return tx.Delete(c.ekey)
 }
 
+// bulkWriter returns a scan callback that replies each page as a bulk
+// string, made once per Ctx (they are reused) so a scan allocates none.
+func (c *Ctx) bulkWriter() func(k, v []byte) bool {
+	if c.writeBulk == nil {
+		c.writeBulk = func(_, v []byte) bool {
+			c.W.Bulk(v)
+			return true
+		}
+	}
+	return c.writeBulk
+}
+
 // scanBuf returns scratch with room for n bytes, for the bounds of a scan
 // (which the store reads while the scan runs), or a fresh slice when
 // another scan of the command is running.

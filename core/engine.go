@@ -227,6 +227,7 @@ type Ctx struct {
 	// They outlive the command: Ctx values are reused (getCtx).
 	rkey, ekey, page, skey []byte
 	scanning               int
+	writeBulk              func(k, v []byte) bool // bulkWriter's callback
 }
 
 // getCtx returns a cleared Ctx, reusing one from the engine's free list so
@@ -253,7 +254,7 @@ func (e *Engine) putCtx(c *Ctx) {
 		}
 		return b[:0]
 	}
-	*c = Ctx{rkey: keep(c.rkey), ekey: keep(c.ekey), page: keep(c.page), skey: keep(c.skey)}
+	*c = Ctx{rkey: keep(c.rkey), ekey: keep(c.ekey), page: keep(c.page), skey: keep(c.skey), writeBulk: c.writeBulk}
 	e.ctxFree = append(e.ctxFree, c)
 }
 
