@@ -152,10 +152,11 @@ type Session struct {
 	NoEvict bool
 	NoTouch bool
 
-	multi   *multiState
-	subs    *sessionSubs
-	waiting *waiter
-	watches []watch
+	multi      *multiState
+	lastLookup *Command // the command last named (resolveCommand)
+	subs       *sessionSubs
+	waiting    *waiter
+	watches    []watch
 	// watchDirty is set when a watched key was written in this process.
 	watchDirty bool
 	track      *sessionTracking // client tracking (tracking.go)
@@ -289,7 +290,7 @@ func (e *Engine) Exec(s *Session, args [][]byte, w *resp.Writer) Outcome {
 		return Outcome{}
 	}
 	e.Stats.Commands++
-	cmd, msg := resolveCommand(args)
+	cmd, msg := s.resolveCommand(args)
 	if msg == "" && !s.Authed && !cmd.noAuth {
 		msg = msgNoAuth
 	}
@@ -366,9 +367,41 @@ func storeError(err error) string {
 }
 
 // resolveCommand finds args' command or subcommand, or the error Redis
-// replies when there is none or the arity is wrong.
-func resolveCommand(args [][]byte) (*Command, string) {
-	cmd := lookupCommand(args[0])
+// replies when there is none or the arity is wrong. It remembers the
+// session's last command: clients mostly repeat one, and comparing its
+// name is cheaper than the table's map.
+func (s *Session) resolveCommand(args [][]byte) (*Command, string) {
+	cmd := s.lastLookup
+	if cmd == nil || !equalFoldLower(args[0], cmd.Name) {
+		cmd = lookupCommand(args[0])
+		if cmd != nil {
+			s.lastLookup = cmd
+		}
+	}
+	return resolveFound(cmd, args)
+}
+
+// equalFoldLower reports whether b, in any case, is the lower-case ASCII
+// name.
+func equalFoldLower(b []byte, name string) bool {
+	if len(b) != len(name) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		ch := b[i]
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		if ch != name[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// resolveFound checks the subcommand and arity of cmd, args[0]'s command
+// (nil: unknown).
+func resolveFound(cmd *Command, args [][]byte) (*Command, string) {
 	if cmd == nil {
 		return nil, unknownCommand(args)
 	}
