@@ -255,7 +255,25 @@ func (e *Engine) putCtx(c *Ctx) {
 		}
 		return b[:0]
 	}
-	*c = Ctx{rkey: keep(c.rkey), ekey: keep(c.ekey), page: keep(c.page), skey: keep(c.skey), writeBulk: c.writeBulk}
+	// Field by field: cheaper than assigning a whole Ctx, which copies
+	// it under a bulk write barrier. TestCtxFields keeps this list whole.
+	c.E, c.S, c.Args, c.W, c.Cmd, c.Now = nil, nil, nil, nil, nil, 0
+	c.tx, c.writable, c.inExec = nil, false, false
+	if c.lazyExpired != nil {
+		c.lazyExpired = nil
+	}
+	if c.rerun != nil {
+		c.rerun = nil
+	}
+	c.timedOut, c.stillBlocked = false, false
+	if c.out != (Outcome{}) {
+		c.out = Outcome{}
+	}
+	if c.deleted != nil {
+		c.deleted = nil
+	}
+	c.rkey, c.ekey, c.page, c.skey = keep(c.rkey), keep(c.ekey), keep(c.page), keep(c.skey)
+	c.scanning = 0
 	e.ctxFree = append(e.ctxFree, c)
 }
 

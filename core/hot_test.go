@@ -1,6 +1,8 @@
 package core
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/foliodb/folio/core/resp"
@@ -131,5 +133,61 @@ func BenchmarkExecHotOneKey(b *testing.B) {
 				e.Exec(s, bs, &w)
 			}
 		})
+	}
+}
+
+// TestCtxFields is a tripwire: putCtx clears a reused Ctx field by field,
+// so a new field must be added there (and here).
+func TestCtxFields(t *testing.T) {
+	want := "E S Args W Cmd Now tx writable inExec lazyExpired rerun timedOut stillBlocked out deleted rkey ekey page skey scanning writeBulk"
+	var got []string
+	ty := reflect.TypeOf(Ctx{})
+	for i := 0; i < ty.NumField(); i++ {
+		got = append(got, ty.Field(i).Name)
+	}
+	if g := strings.Join(got, " "); g != want {
+		t.Fatalf("Ctx fields changed:\n got %s\nwant %s\nclear the new ones in putCtx, then update this test", g, want)
+	}
+}
+
+// TestCtxReuse runs commands that leave state in their Ctx (a blocked
+// pop, an EXEC, a lazily expired key) and checks the next commands see
+// none of it.
+func TestCtxReuse(t *testing.T) {
+	e, s := testEngine(t)
+	s2 := e.NewSession()
+	e.Do(s, "SET", "k", "v", "PX", "1")
+	for _, step := range []struct {
+		sess *Session
+		args []string
+		want string
+	}{
+		{s, []string{"GET", "k"}, "$1\r\nv\r\n"},
+		{s2, []string{"BLPOP", "l", "0"}, ""},
+		{s, []string{"MULTI"}, "+OK\r\n"},
+		{s, []string{"RPUSH", "l", "a", "b"}, "+QUEUED\r\n"},
+		{s, []string{"EXEC"}, "*1\r\n:2\r\n"},
+		{s, []string{"LRANGE", "l", "0", "-1"}, "*1\r\n$1\r\nb\r\n"},
+		{s, []string{"SET", "x", "1"}, "+OK\r\n"},
+		{s, []string{"INCR", "x"}, ":2\r\n"},
+	} {
+		if got := string(e.Do(step.sess, step.args...)); got != step.want {
+			t.Fatalf("%q: got %q, want %q", step.args, got, step.want)
+		}
+	}
+	// EXEC served the blocked BLPOP, in a transaction of its own.
+	var got string
+	for _, d := range e.TakeDeliveries() {
+		if d.Session == s2 {
+			got += string(d.Data)
+		}
+	}
+	if want := "*2\r\n$1\r\nl\r\n$1\r\na\r\n"; got != want {
+		t.Fatalf("BLPOP after EXEC got %q, want %q", got, want)
+	}
+	for _, c := range e.ctxFree {
+		if c.E != nil || c.tx != nil || c.out != (Outcome{}) || c.lazyExpired != nil || c.scanning != 0 {
+			t.Fatalf("a reused Ctx keeps state: %+v", *c)
+		}
 	}
 }
