@@ -53,9 +53,16 @@ func BenchmarkExecHot(b *testing.B) {
 		{"HSET", []string{"HSET", "myhash", "element:", "xxx"}, []int{2}},
 		{"ZADD", []string{"ZADD", "myzset", "", "element:"}, []int{2, 3}},
 		{"LRANGE_100", []string{"LRANGE", "mylist", "0", "99"}, nil},
+		// The rest of redis-benchmark's default tests.
+		{"PING", []string{"PING"}, nil},
+		{"RPOP", []string{"RPOP", "mylist"}, nil},
+		{"SPOP", []string{"SPOP", "myset"}, nil},
+		{"ZPOPMIN", []string{"ZPOPMIN", "myzset"}, nil},
+		{"LRANGE_600", []string{"LRANGE", "mylist", "0", "599"}, nil},
+		{"MSET", []string{"MSET", "key:", "xxx", "key:", "xxx", "key:", "xxx", "key:", "xxx", "key:", "xxx", "key:", "xxx", "key:", "xxx", "key:", "xxx", "key:", "xxx", "key:", "xxx"}, []int{1, 3, 5, 7, 9, 11, 13, 15, 17, 19}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			if bc.name == "LPOP" {
+			if bc.name == "LPOP" || bc.name == "RPOP" {
 				for i := 0; i < b.N; i++ {
 					do("RPUSH", "mylist", "xxx")
 				}
