@@ -223,7 +223,7 @@ type Ctx struct {
 
 	// Scratch buffers for the keys and pages the command hands the store,
 	// which copies them (store.Tx): rkey for record keys, ekey for element
-	// keys, page for encoded records, and skey for the bounds of a scan
+	// and expiry-index keys, page for encoded records, and skey for the bounds of a scan
 	// (scanning counts the scans in progress, which must not share it).
 	// They outlive the command: Ctx values are reused (getCtx).
 	rkey, ekey, page, skey []byte

@@ -84,8 +84,12 @@ func recordKey(buf []byte, db uint32, key []byte) []byte {
 }
 
 func expireKey(db uint32, at int64, key []byte) []byte {
-	b := make([]byte, 0, 13+len(key))
-	b = append(b, prefixExpire)
+	return appendExpireKey(make([]byte, 0, 13+len(key)), db, at, key)
+}
+
+// appendExpireKey is expireKey into buf.
+func appendExpireKey(buf []byte, db uint32, at int64, key []byte) []byte {
+	b := append(buf[:0], prefixExpire)
 	b = appendDB(b, db)
 	b = binary.BigEndian.AppendUint64(b, uint64(at))
 	return append(b, key...)
@@ -308,12 +312,14 @@ func (c *Ctx) putDB(db uint32, key []byte, r *Record, prev *Record) error {
 	}
 	if prevAt != r.ExpireAt {
 		if prevAt != 0 {
-			if err := tx.Delete(expireKey(db, prevAt, key)); err != nil {
+			c.ekey = appendExpireKey(c.ekey, db, prevAt, key)
+			if err := tx.Delete(c.ekey); err != nil {
 				return err
 			}
 		}
 		if r.ExpireAt != 0 {
-			if err := tx.Put(expireKey(db, r.ExpireAt, key), nil); err != nil {
+			c.ekey = appendExpireKey(c.ekey, db, r.ExpireAt, key)
+			if err := tx.Put(c.ekey, nil); err != nil {
 				return err
 			}
 		}
@@ -362,7 +368,8 @@ func (c *Ctx) deleteRecord(db uint32, key []byte, r Record) error {
 	}
 	c.E.touchWatched(db, key)
 	if r.ExpireAt != 0 {
-		if err := tx.Delete(expireKey(db, r.ExpireAt, key)); err != nil {
+		c.ekey = appendExpireKey(c.ekey, db, r.ExpireAt, key)
+		if err := tx.Delete(c.ekey); err != nil {
 			return err
 		}
 	}
