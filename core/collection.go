@@ -120,6 +120,28 @@ func (c *Ctx) saveCollection(key []byte, r *Record, prev *Record) (deleted bool,
 	return false, c.put(key, r, prev)
 }
 
+// saveElements finishes a write that changed elements of the existing
+// collection key but not its record (r equals prev: same count): it does
+// what put does for a write (wakes blocked clients, marks WATCHers,
+// invalidates tracking) without rewriting the record, saving the store a
+// write. A store shared with other processes still gets the record, whose
+// new stamp is how their WATCH sees the change.
+func (c *Ctx) saveElements(key []byte, r, prev *Record) error {
+	if c.E.hasExt || prev == nil || !sameCollectionRecord(r, prev) {
+		return c.put(key, r, prev)
+	}
+	db := c.db()
+	c.E.signalKey(db, key)
+	c.E.touchWatched(db, key)
+	c.E.trackingWrite(c, key)
+	return nil
+}
+
+func sameCollectionRecord(a, b *Record) bool {
+	return a.Type == b.Type && a.Type != TypeString && a.Stamp == b.Stamp && a.ExpireAt == b.ExpireAt &&
+		a.ID == b.ID && a.Count == b.Count && a.Head == b.Head && a.Tail == b.Tail
+}
+
 // newCollection returns the record of a new, empty collection of type typ
 // with a fresh id.
 func (c *Ctx) newCollection(typ byte) (Record, error) {

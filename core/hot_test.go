@@ -225,3 +225,34 @@ func TestCtxReuse(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchElementUpdate: HSET of an existing field and ZADD of a new
+// score for an existing member leave the key's record as it was (the
+// engine does not rewrite it), yet a WATCH on the key must still fail.
+func TestWatchElementUpdate(t *testing.T) {
+	e, s := testEngine(t)
+	other := e.NewSession()
+	e.Do(s, "HSET", "h", "f", "1")
+	e.Do(s, "ZADD", "z", "1", "m")
+	for _, write := range [][]string{
+		{"HSET", "h", "f", "2"},
+		{"ZADD", "z", "2", "m"},
+		{"HSET", "h", "f", "2"}, // same value: still a write, as in Redis
+	} {
+		e.Do(s, "WATCH", write[1])
+		e.Do(s, "MULTI")
+		e.Do(s, "PING")
+		if got := string(e.Do(other, write...)); got != ":0\r\n" {
+			t.Fatalf("%q: %q", write, got)
+		}
+		if got := string(e.Do(s, "EXEC")); got != "*-1\r\n" {
+			t.Fatalf("EXEC after %q by another client: got %q, want a null array", write, got)
+		}
+	}
+	if got := string(e.Do(s, "HGET", "h", "f")); got != "$1\r\n2\r\n" {
+		t.Fatalf("HGET: %q", got)
+	}
+	if got := string(e.Do(s, "ZSCORE", "z", "m")); got != "$1\r\n2\r\n" {
+		t.Fatalf("ZSCORE: %q", got)
+	}
+}

@@ -802,7 +802,7 @@ flags:
 		if !exists {
 			pp = nil
 		}
-		if err := c.put(key, &r, pp); err != nil {
+		if err := c.saveElements(key, &r, pp); err != nil {
 			return err
 		}
 		// Redis replies first, then fires the event.
