@@ -227,16 +227,22 @@ func (c *Ctx) zScan(id uint64, lo, hi []byte, reverse bool, fn func(member []byt
 	if err != nil {
 		return err
 	}
-	p := elemKey(make([]byte, 0, 32), id, []byte{zsIndex})
-	start := append(append(make([]byte, 0, len(p)+len(lo)), p...), lo...)
-	var end []byte
+	// The bounds: the index prefix 'e' id 's' followed by lo, and by hi
+	// or, without one, the prefix's end ('e' id 't').
+	const pl = 1 + 8 + 1
+	sl, el := pl+len(lo), pl+len(hi)
+	buf := c.scanBuf(sl + el)
+	start := append(elemKey(buf[:0:sl], id, nil), zsIndex)
+	start = append(start, lo...)
+	end := elemKey(buf[sl:sl], id, nil)
 	if hi == nil {
-		end = prefixEnd(p)
+		end = append(end, zsIndex+1)
 	} else {
-		end = append(append(make([]byte, 0, len(p)+len(hi)), p...), hi...)
+		end = append(append(end, zsIndex), hi...)
 	}
-	return tx.Scan(start, end, reverse, func(k, page []byte) bool {
-		s := k[len(p):]
+	c.scanning++
+	err = tx.Scan(start, end, reverse, func(k, page []byte) bool {
+		s := k[pl:]
 		if len(s) < 8 {
 			return true
 		}
@@ -246,6 +252,8 @@ func (c *Ctx) zScan(id uint64, lo, hi []byte, reverse bool, fn func(member []byt
 		}
 		return fn(s[8:], score)
 	})
+	c.scanning--
+	return err
 }
 
 // zCollect is a zScan callback that copies entries into *out; it stops
