@@ -121,10 +121,79 @@ func (s *Store) Base() store.Store { return s.base }
 func (s *Store) Overlay() int { return s.ov.Len() }
 
 func recKey(seq uint64) []byte {
-	k := make([]byte, len(recPrefix)+8)
+	k := make([]byte, len(recPrefix)+8, len(recPrefix)+12)
 	copy(k, recPrefix)
 	binary.BigEndian.PutUint64(k[len(recPrefix):], seq)
 	return k
+}
+
+// chunkSize bounds the bytes of a record stored under one key. A B-tree
+// file keeps a large row on overflow pages, and SQLite compares a key
+// against such a row by reading all of it: small rows keep every
+// comparison cheap.
+const chunkSize = 900
+
+// putRecord stores a record as chunks: key recKey(seq) + chunk number.
+func putRecord(bt store.Tx, seq uint64, rec []byte) error {
+	k := recKey(seq)
+	for n := uint32(0); ; n++ {
+		c := rec[:min(len(rec), chunkSize)]
+		rec = rec[len(c):]
+		if err := bt.Put(binary.BigEndian.AppendUint32(k, n), c); err != nil {
+			return err
+		}
+		if len(rec) == 0 {
+			return nil
+		}
+	}
+}
+
+// scanRecords calls fn with each whole record from seq from on.
+func scanRecords(bt store.Tx, from uint64, fn func(seq uint64, rec []byte) error) error {
+	var cur uint64
+	var buf []byte
+	var ferr error
+	err := bt.Scan(recKey(from), recEnd, false, func(k, c []byte) bool {
+		seq := binary.BigEndian.Uint64(k[len(recPrefix):])
+		if buf != nil && seq != cur {
+			// The overlay keeps slices of the record: a fresh buffer each.
+			if ferr = fn(cur, buf); ferr != nil {
+				return false
+			}
+			buf = nil
+		}
+		cur = seq
+		if buf == nil {
+			buf = make([]byte, 0, len(c))
+		}
+		buf = append(buf, c...)
+		return true
+	})
+	if err == nil && ferr == nil && buf != nil {
+		ferr = fn(cur, buf)
+	}
+	if err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// deleteRecords drops every record with seq in [from, to].
+func deleteRecords(bt store.Tx, from, to uint64) error {
+	var keys [][]byte
+	err := bt.Scan(recKey(from), recKey(to+1), false, func(k, _ []byte) bool {
+		keys = append(keys, append([]byte(nil), k...))
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := bt.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // catchUp brings the overlay to the base transaction's view.
@@ -171,19 +240,13 @@ func (s *Store) catchUp(bt store.Tx) error {
 		}
 	}
 	s.merged = w
-	var derr error
-	err = bt.Scan(recKey(s.last+1), recEnd, false, func(k, rec []byte) bool {
-		seq := binary.BigEndian.Uint64(k[len(recPrefix):])
-		if derr = s.apply(seq, rec); derr != nil {
-			return false
+	return scanRecords(bt, s.last+1, func(seq uint64, rec []byte) error {
+		if err := s.apply(seq, rec); err != nil {
+			return err
 		}
 		s.last = seq
-		return true
+		return nil
 	})
-	if err == nil {
-		err = derr
-	}
-	return err
 }
 
 // apply adds a record's changes to the overlay.
@@ -240,7 +303,7 @@ func encode(t *btree.BTreeG[*entry]) []byte {
 // large. It returns what to do once bt committed.
 func (s *Store) logCommit(bt store.Tx, pend *btree.BTreeG[*entry]) (done func(), err error) {
 	seq := s.last + 1
-	if err := bt.Put(recKey(seq), encode(pend)); err != nil {
+	if err := putRecord(bt, seq, encode(pend)); err != nil {
 		return nil, err
 	}
 	if s.ov.Len()+pend.Len() < s.opts.MergeEntries {
@@ -275,10 +338,8 @@ func (s *Store) merge(bt store.Tx, pend *btree.BTreeG[*entry], seq uint64) (done
 	if werr != nil {
 		return nil, werr
 	}
-	for q := s.merged + 1; q <= seq; q++ {
-		if err := bt.Delete(recKey(q)); err != nil {
-			return nil, err
-		}
+	if err := deleteRecords(bt, s.merged+1, seq); err != nil {
+		return nil, err
 	}
 	var mark [8]byte
 	binary.BigEndian.PutUint64(mark[:], seq)

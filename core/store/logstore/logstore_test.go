@@ -61,8 +61,8 @@ func TestOneRecordPerCommit(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if n := base.Count(faultstore.Put); n != 1 {
-		t.Fatalf("base Puts for one commit of 300 pages: %d, want 1", n)
+	if n := base.Count(faultstore.Put); n != 3 {
+		t.Fatalf("base Puts for one commit of 300 pages: %d, want 3 (one record in 900-byte chunks)", n)
 	}
 	if st.Overlay() != 300 {
 		t.Fatalf("overlay %d, want 300", st.Overlay())
@@ -78,8 +78,8 @@ func TestOneRecordPerCommit(t *testing.T) {
 	if st.Overlay() != 0 {
 		t.Fatalf("overlay %d after a merge, want 0", st.Overlay())
 	}
-	if n := base.Count(faultstore.Put); n != 1+1+1100+1 {
-		t.Fatalf("base Puts %d, want %d (two records, 1100 pages, the watermark)", n, 1+1+1100+1)
+	if n := base.Count(faultstore.Put); n != 3+7+1100+1 {
+		t.Fatalf("base Puts %d, want %d (two records in chunks, 1100 pages, the watermark)", n, 3+7+1100+1)
 	}
 	// Nothing is left in the log after the merge, and a fresh wrapper
 	// reads the pages.
