@@ -36,15 +36,18 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/foliodb/folio/core/store"
 	"github.com/ncruces/go-sqlite3"
+	"github.com/tidwall/btree"
 )
 
 // SchemaVersion is this store's own format (PRAGMA user_version). The
@@ -70,6 +73,31 @@ type Options struct {
 	// WALLimit is the WAL size past which the store forces a truncating
 	// checkpoint (default 32 MiB).
 	WALLimit int64
+	// CacheSize is the budget in bytes of the page cache in front of
+	// SQLite (default 32 MiB); past it the cache is dropped and refills.
+	CacheSize int
+}
+
+// Pages over maxCachedPage bytes read from SQLite are not cached;
+// pageOverhead is a cache entry's cost besides its key and page.
+const (
+	maxCachedPage = 64 << 10
+	pageOverhead  = 64
+)
+
+// page is a cached page: its bytes, or ok false for a key known absent.
+type page struct {
+	val []byte
+	ok  bool
+}
+
+// undo is how to restore one key of the cache and the pending writes when
+// a transaction rolls back.
+type undo struct {
+	key    string
+	prev   page
+	cached bool // key was in the cache (prev is that entry)
+	dirty  bool // key was a pending write (with value prev)
 }
 
 // Store is a store.Store over one SQLite connection. Its transactions are
@@ -89,6 +117,20 @@ type Store struct {
 	epoch uint64
 	tx    tx
 	arena []byte
+
+	// The page cache: the pages of keys as this connection last saw them,
+	// including the pending writes. It is valid while ver is SQLite's
+	// data_version (no other connection committed since); each SQLite
+	// transaction checks that first.
+	cache      map[string]page
+	cacheBytes int
+	ver        uint64
+	// dirty are the pending writes of the open SQLite transaction (a group
+	// or a write transaction), written to SQLite in key order at commit.
+	dirty btree.Map[string, page]
+	// undo restores the cache and dirty when the current transaction rolls
+	// back.
+	undo []undo
 
 	get, put, del                            *sqlite3.Stmt
 	scanAsc, scanAscTo, scanDesc, scanDescTo *sqlite3.Stmt
@@ -111,11 +153,14 @@ func Open(path string, opt Options) (*Store, error) {
 	if opt.WALLimit <= 0 {
 		opt.WALLimit = 32 << 20
 	}
+	if opt.CacheSize <= 0 {
+		opt.CacheSize = 32 << 20
+	}
 	conn, err := sqlite3.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 	}
-	s := &Store{conn: conn, path: path, opt: opt}
+	s := &Store{conn: conn, path: path, opt: opt, cache: map[string]page{}}
 	s.tx.s = s
 	if err := s.init(mode); err != nil {
 		s.closeStmts()
@@ -299,24 +344,25 @@ func (s *Store) Begin(writable bool) (store.Tx, error) {
 		s.mu.Unlock()
 		return nil, store.ErrClosed
 	}
-	var st *sqlite3.Stmt
 	switch {
 	case s.group && s.conn.GetAutocommit():
 		// SQLite rolled the whole group back (an I/O error, a full disk):
-		// a savepoint now would quietly start a new transaction, and the
-		// group's earlier commits would be reported as done.
+		// going on would quietly start a new transaction, and the group's
+		// earlier commits would be reported as done.
 		s.mu.Unlock()
 		return nil, errGroupLost
 	case s.group:
-		st = s.save
-	case writable:
-		st = s.beginImm
+		// Inside the group's SQLite transaction: the transaction is the
+		// undo log of the cache and the pending writes.
 	default:
-		st = s.begin
-	}
-	if err := exec(st); err != nil {
-		s.mu.Unlock()
-		return nil, fmt.Errorf("sqlitestore: begin: %w", err)
+		st := s.begin
+		if writable {
+			st = s.beginImm
+		}
+		if err := s.start(st); err != nil {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("sqlitestore: begin: %w", err)
+		}
 	}
 	t := &s.tx
 	t.writable = writable
@@ -341,19 +387,37 @@ func (s *Store) Close() error {
 	return s.conn.Close()
 }
 
-// ExternalVersion implements store.Changes with PRAGMA data_version, which
-// moves when another connection committed. It also moves after this
-// store's own rollbacks and failed commits.
-func (s *Store) ExternalVersion(store.Tx) (uint64, error) {
-	st := s.dataVersion
+// start opens a SQLite transaction with st (BEGIN or BEGIN IMMEDIATE) and
+// reads PRAGMA data_version in it (which also takes the snapshot): when
+// another connection committed since the last look, the cache is dropped.
+func (s *Store) start(st *sqlite3.Stmt) error {
+	if err := exec(st); err != nil {
+		return err
+	}
+	dv := s.dataVersion
 	var v uint64
-	if st.Step() {
-		v = uint64(st.ColumnInt64(0))
+	if dv.Step() {
+		v = uint64(dv.ColumnInt64(0))
 	}
-	if err := st.Reset(); err != nil {
-		return 0, fmt.Errorf("sqlitestore: data_version: %w", err)
+	if err := dv.Reset(); err != nil {
+		if !s.conn.GetAutocommit() {
+			exec(s.rollback)
+		}
+		return err
 	}
-	return v + s.epoch<<32, nil
+	if v != s.ver {
+		s.ver = v
+		s.dropCache()
+	}
+	return nil
+}
+
+// ExternalVersion implements store.Changes with PRAGMA data_version, which
+// moves when another connection committed (read when the transaction, or
+// its group, began). It also moves after this store's own rollbacks and
+// failed commits.
+func (s *Store) ExternalVersion(store.Tx) (uint64, error) {
+	return s.ver + s.epoch<<32, nil
 }
 
 // BeginGroup implements store.Grouper: it opens one SQLite write
@@ -368,7 +432,7 @@ func (s *Store) BeginGroup() error {
 	if s.group {
 		return errors.New("sqlitestore: BeginGroup: a group is already open")
 	}
-	if err := exec(s.beginImm); err != nil {
+	if err := s.start(s.beginImm); err != nil {
 		return fmt.Errorf("sqlitestore: begin group: %w", err)
 	}
 	s.group = true
@@ -385,18 +449,22 @@ func (s *Store) EndGroup() error {
 	}
 	s.group = false
 	if s.conn.GetAutocommit() {
-		s.epoch++
+		s.lose()
 		return errGroupLost
 	}
-	if err := exec(s.commit); err != nil {
-		s.epoch++
-		if !s.conn.GetAutocommit() {
-			exec(s.rollback)
-		}
+	wrote := s.dirty.Len() > 0
+	if err := s.flush(); err != nil {
 		return fmt.Errorf("sqlitestore: commit group: %w", err)
 	}
-	s.commits++
-	s.maybeCheckpoint()
+	if err := exec(s.commit); err != nil {
+		s.lose()
+		return fmt.Errorf("sqlitestore: commit group: %w", err)
+	}
+	s.trim()
+	if wrote {
+		s.commits++
+		s.maybeCheckpoint()
+	}
 	return nil
 }
 
@@ -410,6 +478,9 @@ func (s *Store) AbortGroup() error {
 	}
 	s.group = false
 	s.epoch++
+	s.dirty.Clear()
+	s.undo = s.undo[:0]
+	s.dropCache()
 	if s.conn.GetAutocommit() {
 		return nil
 	}
@@ -463,6 +534,7 @@ func (s *Store) Conn(fn func(*sqlite3.Conn) error) error {
 	if s.closed {
 		return store.ErrClosed
 	}
+	s.dropCache() // fn may write behind the cache's back
 	return fn(s.conn)
 }
 
@@ -495,68 +567,78 @@ var (
 	errDone      = errors.New("sqlitestore: transaction has ended")
 )
 
+// Get reads the pending writes and the page cache first, SQLite on a miss
+// (and caches what it read, absent keys too).
 func (t *tx) Get(key []byte) ([]byte, bool, error) {
 	if t.done {
 		return nil, false, errDone
 	}
-	st := t.s.get
+	s := t.s
+	if p, hit := s.cache[string(key)]; hit {
+		return p.val, p.ok, nil
+	}
+	st := s.get
 	if err := st.BindBlob(1, key); err != nil {
 		st.Reset()
 		return nil, false, err
 	}
-	if !st.Step() {
-		if err := st.Reset(); err != nil {
-			return nil, false, fmt.Errorf("sqlitestore: get: %w", err)
+	var p page
+	if st.Step() {
+		p = page{val: bytes.Clone(st.ColumnRawBlob(0)), ok: true}
+		if p.val == nil {
+			p.val = []byte{}
 		}
-		return nil, false, nil
 	}
-	page := t.s.copyOut(st.ColumnRawBlob(0))
 	if err := st.Reset(); err != nil {
 		return nil, false, fmt.Errorf("sqlitestore: get: %w", err)
 	}
-	return page, true, nil
+	s.remember(string(key), p)
+	return p.val, p.ok, nil
 }
 
-func (t *tx) Put(key, page []byte) error {
+// remember caches a page read from SQLite, unless it is too big to be
+// worth it.
+func (s *Store) remember(key string, p page) {
+	if len(p.val) > maxCachedPage {
+		return
+	}
+	s.cache[key] = p
+	s.cacheBytes += len(key) + len(p.val) + pageOverhead
+}
+
+// write records a pending write of the transaction: in the cache and the
+// dirty set, with what they held before in the undo log.
+func (t *tx) write(key []byte, p page) error {
 	if t.done {
 		return errDone
 	}
 	if !t.writable {
 		return errReadOnly
 	}
-	st := t.s.put
-	if err := st.BindBlob(1, key); err != nil {
-		st.Reset()
-		return err
+	s := t.s
+	k := string(key)
+	u := undo{key: k}
+	u.prev, u.cached = s.cache[k]
+	_, u.dirty = s.dirty.Get(k)
+	s.undo = append(s.undo, u)
+	if u.cached {
+		s.cacheBytes -= len(k) + len(u.prev.val) + pageOverhead
 	}
-	if err := st.BindBlob(2, page); err != nil {
-		st.Reset()
-		return err
-	}
-	if err := exec(st); err != nil {
-		return fmt.Errorf("sqlitestore: put: %w", err)
-	}
+	s.cache[k] = p
+	s.dirty.Set(k, p)
+	s.cacheBytes += len(k) + len(p.val) + pageOverhead
 	t.wrote = true
 	return nil
+}
+
+func (t *tx) Put(key, page_ []byte) error {
+	v := make([]byte, len(page_))
+	copy(v, page_)
+	return t.write(key, page{val: v, ok: true})
 }
 
 func (t *tx) Delete(key []byte) error {
-	if t.done {
-		return errDone
-	}
-	if !t.writable {
-		return errReadOnly
-	}
-	st := t.s.del
-	if err := st.BindBlob(1, key); err != nil {
-		st.Reset()
-		return err
-	}
-	if err := exec(st); err != nil {
-		return fmt.Errorf("sqlitestore: delete: %w", err)
-	}
-	t.wrote = true
-	return nil
+	return t.write(key, page{})
 }
 
 func (t *tx) Scan(start, end []byte, reverse bool, fn func(key, page []byte) bool) error {
@@ -596,15 +678,77 @@ func (t *tx) Scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 		st.Reset()
 		return err
 	}
+	// Merge the pending writes in [start, end) with SQLite's rows: a
+	// pending write replaces the row of its key, a pending delete hides it.
+	var it btree.MapIter[string, page]
+	pending := false
+	if s.dirty.Len() > 0 {
+		it = s.dirty.Iter()
+		if !reverse {
+			pending = it.Seek(string(start))
+		} else if end == nil {
+			pending = it.Last()
+		} else if it.Seek(string(end)) {
+			pending = it.Prev()
+		} else {
+			pending = it.Last()
+		}
+	}
+	inRange := func(k string) bool {
+		if reverse {
+			return k >= string(start)
+		}
+		return end == nil || k < string(end)
+	}
+	pending = pending && inRange(it.Key())
+	advance := func() {
+		if reverse {
+			pending = it.Prev()
+		} else {
+			pending = it.Next()
+		}
+		pending = pending && inRange(it.Key())
+	}
+	// emitPending sends the pending writes that come before k (all of them
+	// when k is nil) and reports false when fn stopped.
+	before := func(a string, b []byte) bool {
+		if reverse {
+			return a > string(b)
+		}
+		return a < string(b)
+	}
+	emitPending := func(k []byte, all bool) (goOn bool) {
+		for pending && (all || before(it.Key(), k)) {
+			p := it.Value()
+			if p.ok && !fn([]byte(it.Key()), p.val) {
+				return false
+			}
+			advance()
+		}
+		return true
+	}
+	stopped := false
 	for st.Step() {
-		k := s.copyOut(st.ColumnRawBlob(0))
+		raw := st.ColumnRawBlob(0)
+		if !emitPending(raw, false) {
+			stopped = true
+			break
+		}
+		if pending && it.Key() == string(raw) {
+			continue // replaced or deleted by a pending write; emitted below
+		}
+		k := s.copyOut(raw)
 		p := s.copyOut(st.ColumnRawBlob(1))
 		if !fn(k, p) {
+			stopped = true
 			break
 		}
 	}
 	if err := st.Reset(); err != nil {
 		return fmt.Errorf("sqlitestore: scan: %w", err)
+	}
+	if !stopped {
+		emitPending(nil, true)
 	}
 	return nil
 }
@@ -616,22 +760,18 @@ func (t *tx) Commit() error {
 	t.done = true
 	s := t.s
 	defer s.mu.Unlock()
+	s.undo = s.undo[:0]
 	if s.group {
-		if err := exec(s.release); err != nil {
-			s.epoch++
-			exec(s.rollbackTo)
-			exec(s.release)
-			return fmt.Errorf("sqlitestore: commit: %w", err)
-		}
 		return nil
 	}
-	if err := exec(s.commit); err != nil {
-		s.epoch++
-		if !s.conn.GetAutocommit() {
-			exec(s.rollback)
-		}
+	if err := s.flush(); err != nil {
 		return fmt.Errorf("sqlitestore: commit: %w", err)
 	}
+	if err := exec(s.commit); err != nil {
+		s.lose()
+		return fmt.Errorf("sqlitestore: commit: %w", err)
+	}
+	s.trim()
 	if t.wrote {
 		s.commits++
 		s.maybeCheckpoint()
@@ -650,14 +790,86 @@ func (t *tx) Rollback() error {
 		s.epoch++
 	}
 	if s.group {
-		err := exec(s.rollbackTo)
-		if err2 := exec(s.release); err == nil {
-			err = err2
-		}
-		return err
+		s.undoTx()
+		return nil
 	}
+	s.undoTx()
 	if s.conn.GetAutocommit() {
 		return nil // SQLite already rolled back (e.g. after an I/O error)
 	}
 	return exec(s.rollback)
+}
+
+// undoTx restores the cache and the pending writes as they were when the
+// transaction began.
+func (s *Store) undoTx() {
+	for i := len(s.undo) - 1; i >= 0; i-- {
+		u := &s.undo[i]
+		if u.cached {
+			s.cache[u.key] = u.prev
+		} else {
+			delete(s.cache, u.key)
+		}
+		if u.dirty {
+			s.dirty.Set(u.key, u.prev)
+		} else {
+			s.dirty.Delete(u.key)
+		}
+		*u = undo{}
+	}
+	s.undo = s.undo[:0]
+}
+
+// flush writes the pending writes into the open SQLite transaction, in key
+// order. On error the SQLite transaction is rolled back and the cache
+// dropped.
+func (s *Store) flush() error {
+	var err error
+	s.dirty.Scan(func(k string, p page) bool {
+		kb := unsafe.Slice(unsafe.StringData(k), len(k))
+		st := s.del
+		if p.ok {
+			st = s.put
+		}
+		if err = st.BindBlob(1, kb); err == nil && p.ok {
+			err = st.BindBlob(2, p.val)
+		}
+		if err == nil {
+			err = exec(st)
+		} else {
+			st.Reset()
+		}
+		return err == nil
+	})
+	s.dirty.Clear()
+	if err != nil {
+		s.lose()
+	}
+	return err
+}
+
+// lose handles a failed SQLite transaction: roll it back if SQLite did not,
+// forget the cache (it held the lost writes), and move the epoch so the
+// engine drops its own caches.
+func (s *Store) lose() {
+	s.epoch++
+	s.dirty.Clear()
+	s.undo = s.undo[:0]
+	s.dropCache()
+	if !s.conn.GetAutocommit() {
+		exec(s.rollback)
+	}
+}
+
+func (s *Store) dropCache() {
+	clear(s.cache)
+	s.cacheBytes = 0
+}
+
+// trim drops the cache once it outgrows its budget (between transactions,
+// when nothing is pending).
+func (s *Store) trim() {
+	if s.cacheBytes > s.opt.CacheSize {
+		s.dropCache()
+	}
 }
