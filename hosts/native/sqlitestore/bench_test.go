@@ -172,6 +172,7 @@ func BenchmarkEngineGroup(b *testing.B) {
 		e, sess, s, sets, _ := setup(b)
 		w := &resp.Writer{}
 		b.ReportAllocs()
+		var cpu int64
 		for i := 0; b.Loop(); i++ {
 			b.StopTimer()
 			if err := s.BeginGroup(); err != nil {
@@ -181,10 +182,13 @@ func BenchmarkEngineGroup(b *testing.B) {
 				e.Exec(sess, sets[(i*group+j)%len(sets)], w)
 			}
 			b.StartTimer()
+			t0 := cpuNow()
 			if err := s.EndGroup(); err != nil {
 				b.Fatal(err)
 			}
+			cpu += cpuNow() - t0
 		}
+		b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 	})
 }
 

@@ -132,10 +132,23 @@ type Store struct {
 	// back.
 	undo []undo
 
+	// A read transaction keeps its SQLite snapshot open after it ends
+	// (held), and the next one reuses it while the WAL-index header (shm,
+	// mapped) is still hdr, the header read before the snapshot was taken:
+	// then nobody committed since and the snapshot is the latest. An idle
+	// timer releases it so that it does not hold back checkpoints.
+	shm       []byte
+	shmTries  int
+	held      bool
+	hdr       walHeader
+	idle      *time.Timer
+	idleArmed bool
+	idleHold  time.Duration
+
 	get, put, del                            *sqlite3.Stmt
 	scanAsc, scanAscTo, scanDesc, scanDescTo *sqlite3.Stmt
 	begin, beginImm, commit, rollback        *sqlite3.Stmt
-	save, release, rollbackTo, dataVersion   *sqlite3.Stmt
+	dataVersion                              *sqlite3.Stmt
 }
 
 // Open opens (creating if needed) the Folio file at path.
@@ -162,6 +175,9 @@ func Open(path string, opt Options) (*Store, error) {
 	}
 	s := &Store{conn: conn, path: path, opt: opt, cache: map[string]page{}}
 	s.tx.s = s
+	s.idleHold = idleHold
+	s.idle = time.AfterFunc(time.Hour, s.idleRelease)
+	s.idle.Stop()
 	if err := s.init(mode); err != nil {
 		s.closeStmts()
 		conn.Close()
@@ -207,6 +223,7 @@ func (s *Store) init(mode string) error {
 		"PRAGMA wal_autocheckpoint=1000",
 		"PRAGMA journal_size_limit=" + fmt.Sprint(s.opt.WALLimit/2),
 		"PRAGMA cache_size=-8192",
+		"PRAGMA temp_store=MEMORY",
 	} {
 		if err := s.execRetry(p); err != nil {
 			return fmt.Errorf("sqlitestore: %s: %s: %w", s.path, p, err)
@@ -233,9 +250,6 @@ func (s *Store) init(mode string) error {
 		{&s.beginImm, "BEGIN IMMEDIATE"},
 		{&s.commit, "COMMIT"},
 		{&s.rollback, "ROLLBACK"},
-		{&s.save, "SAVEPOINT folio"},
-		{&s.release, "RELEASE folio"},
-		{&s.rollbackTo, "ROLLBACK TO folio"},
 		{&s.dataVersion, "PRAGMA data_version"},
 	} {
 		st, _, err := c.Prepare(p.sql)
@@ -320,7 +334,7 @@ func (s *Store) queryInt(sql string, out *int64) error {
 
 func (s *Store) closeStmts() {
 	for _, st := range []*sqlite3.Stmt{s.get, s.put, s.del, s.scanAsc, s.scanAscTo, s.scanDesc, s.scanDescTo,
-		s.begin, s.beginImm, s.commit, s.rollback, s.save, s.release, s.rollbackTo, s.dataVersion} {
+		s.begin, s.beginImm, s.commit, s.rollback, s.dataVersion} {
 		st.Close()
 	}
 }
@@ -354,12 +368,14 @@ func (s *Store) Begin(writable bool) (store.Tx, error) {
 	case s.group:
 		// Inside the group's SQLite transaction: the transaction is the
 		// undo log of the cache and the pending writes.
-	default:
-		st := s.begin
-		if writable {
-			st = s.beginImm
+	case !writable:
+		if err := s.beginRead(); err != nil {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("sqlitestore: begin: %w", err)
 		}
-		if err := s.start(st); err != nil {
+	default:
+		s.release()
+		if err := s.start(s.beginImm); err != nil {
 			s.mu.Unlock()
 			return nil, fmt.Errorf("sqlitestore: begin: %w", err)
 		}
@@ -380,11 +396,82 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.idle.Stop()
+	s.held = false
 	if !s.conn.GetAutocommit() {
 		s.conn.Exec("ROLLBACK")
 	}
 	s.closeStmts()
-	return s.conn.Close()
+	err := s.conn.Close()
+	unmapShm(s.shm)
+	s.shm = nil
+	return err
+}
+
+// beginRead starts a read transaction: on the held snapshot when nobody
+// committed since it was taken, else on a new one (held in turn when the
+// WAL-index is mapped).
+func (s *Store) beginRead() error {
+	if s.held {
+		if h, ok := readHeader(s.shm); ok && h == s.hdr && !s.conn.GetAutocommit() {
+			return nil
+		}
+		s.release()
+	}
+	if s.shm == nil && s.shmTries < 3 {
+		s.shmTries++
+		s.shm = mapShm(s.path)
+	}
+	var h walHeader
+	hok := false
+	if s.shm != nil {
+		h, hok = readHeader(s.shm)
+	}
+	if err := s.start(s.begin); err != nil {
+		return err
+	}
+	s.hdr, s.held = h, hok
+	return nil
+}
+
+// release ends the held read snapshot, if any.
+func (s *Store) release() {
+	if !s.held {
+		return
+	}
+	s.held = false
+	if !s.conn.GetAutocommit() {
+		exec(s.commit)
+	}
+}
+
+// endRead ends a read transaction outside a group: its snapshot stays
+// held, or is closed.
+func (s *Store) endRead() error {
+	if s.held {
+		if !s.idleArmed {
+			s.idleArmed = true
+			s.idle.Reset(s.idleHold)
+		}
+		return nil
+	}
+	if s.conn.GetAutocommit() {
+		return nil
+	}
+	return exec(s.commit)
+}
+
+// idleHold is how long a held snapshot may stay unused before the idle
+// timer releases it.
+const idleHold = 2 * time.Millisecond
+
+func (s *Store) idleRelease() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.idleArmed = false
+	if !s.closed {
+		s.release()
+	}
 }
 
 // start opens a SQLite transaction with st (BEGIN or BEGIN IMMEDIATE) and
@@ -432,6 +519,7 @@ func (s *Store) BeginGroup() error {
 	if s.group {
 		return errors.New("sqlitestore: BeginGroup: a group is already open")
 	}
+	s.release()
 	if err := s.start(s.beginImm); err != nil {
 		return fmt.Errorf("sqlitestore: begin group: %w", err)
 	}
@@ -523,6 +611,7 @@ func (s *Store) Checkpoint() error {
 	if s.closed {
 		return store.ErrClosed
 	}
+	s.release()
 	return s.conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 }
 
@@ -534,6 +623,7 @@ func (s *Store) Conn(fn func(*sqlite3.Conn) error) error {
 	if s.closed {
 		return store.ErrClosed
 	}
+	s.release()
 	s.dropCache() // fn may write behind the cache's back
 	return fn(s.conn)
 }
@@ -764,6 +854,9 @@ func (t *tx) Commit() error {
 	if s.group {
 		return nil
 	}
+	if !t.writable {
+		return s.endRead()
+	}
 	if err := s.flush(); err != nil {
 		return fmt.Errorf("sqlitestore: commit: %w", err)
 	}
@@ -792,6 +885,9 @@ func (t *tx) Rollback() error {
 	if s.group {
 		s.undoTx()
 		return nil
+	}
+	if !t.writable {
+		return s.endRead()
 	}
 	s.undoTx()
 	if s.conn.GetAutocommit() {
