@@ -110,7 +110,8 @@ func BenchmarkGroupWriteTx(b *testing.B) {
 // 16 pipelined) in one BeginGroup/EndGroup, each command its own engine
 // transaction (a savepoint). One op is one command; the group's commit is
 // included (amortized). set: SET on 1000 distinct keys; get: GET of those
-// keys; commit: an EndGroup of 800 SETs alone, per group.
+// keys; group-of-0/1: a whole group (BeginGroup, 0 or 1 SET, EndGroup);
+// commit: an EndGroup of 800 SETs alone, per group.
 //
 //	go test ./hosts/native/sqlitestore -run '^$' -bench EngineGroup -benchtime 8000x -benchmem
 func BenchmarkEngineGroup(b *testing.B) {
@@ -165,6 +166,26 @@ func BenchmarkEngineGroup(b *testing.B) {
 			}
 			if err := s.EndGroup(); err != nil {
 				b.Fatal(err)
+			}
+		})
+	}
+	// The fixed cost of a group: empty (a batch of reads), and with one SET.
+	for _, n := range []int{0, 1} {
+		b.Run(fmt.Sprintf("group-of-%d", n), func(b *testing.B) {
+			e, sess, s, sets, _ := setup(b)
+			w := &resp.Writer{}
+			b.ReportAllocs()
+			defer cpuPerOp(b)()
+			for i := 0; b.Loop(); i++ {
+				if err := s.BeginGroup(); err != nil {
+					b.Fatal(err)
+				}
+				for range n {
+					e.Exec(sess, sets[i%len(sets)], w)
+				}
+				if err := s.EndGroup(); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

@@ -145,7 +145,8 @@ type Store struct {
 	idleArmed bool
 	idleHold  time.Duration
 
-	get, put, del                            *sqlite3.Stmt
+	get, put, putMany, del                   *sqlite3.Stmt
+	rows                                     []row
 	scanAsc, scanAscTo, scanDesc, scanDescTo *sqlite3.Stmt
 	begin, beginImm, commit, rollback        *sqlite3.Stmt
 	dataVersion                              *sqlite3.Stmt
@@ -241,6 +242,7 @@ func (s *Store) init(mode string) error {
 	}{
 		{&s.get, "SELECT page FROM pages WHERE key = ?"},
 		{&s.put, "INSERT OR REPLACE INTO pages (key, page) VALUES (?, ?)"},
+		{&s.putMany, "INSERT OR REPLACE INTO pages (key, page) VALUES (?, ?)" + strings.Repeat(", (?, ?)", putBatch-1)},
 		{&s.del, "DELETE FROM pages WHERE key = ?"},
 		{&s.scanAsc, "SELECT key, page FROM pages WHERE key >= ? ORDER BY key"},
 		{&s.scanAscTo, "SELECT key, page FROM pages WHERE key >= ? AND key < ? ORDER BY key"},
@@ -333,7 +335,7 @@ func (s *Store) queryInt(sql string, out *int64) error {
 }
 
 func (s *Store) closeStmts() {
-	for _, st := range []*sqlite3.Stmt{s.get, s.put, s.del, s.scanAsc, s.scanAscTo, s.scanDesc, s.scanDescTo,
+	for _, st := range []*sqlite3.Stmt{s.get, s.put, s.putMany, s.del, s.scanAsc, s.scanAscTo, s.scanDesc, s.scanDescTo,
 		s.begin, s.beginImm, s.commit, s.rollback, s.dataVersion} {
 		st.Close()
 	}
@@ -916,33 +918,64 @@ func (s *Store) undoTx() {
 	s.undo = s.undo[:0]
 }
 
-// flush writes the pending writes into the open SQLite transaction, in key
-// order. On error the SQLite transaction is rolled back and the cache
-// dropped.
+// flush writes the pending writes into the open SQLite transaction in key
+// order: deletes one by one, puts putBatch rows per statement. On error the
+// SQLite transaction is rolled back and the cache dropped.
 func (s *Store) flush() error {
 	var err error
+	rows := s.rows[:0]
 	s.dirty.Scan(func(k string, p page) bool {
-		kb := unsafe.Slice(unsafe.StringData(k), len(k))
-		st := s.del
 		if p.ok {
-			st = s.put
+			rows = append(rows, row{k, p.val})
+			return true
 		}
-		if err = st.BindBlob(1, kb); err == nil && p.ok {
-			err = st.BindBlob(2, p.val)
+		if err = s.del.BindBlob(1, bytesOf(k)); err == nil {
+			err = exec(s.del)
+		} else {
+			s.del.Reset()
+		}
+		return err == nil
+	})
+	s.rows = rows
+	for len(rows) > 0 && err == nil {
+		st, n := s.putMany, putBatch
+		if len(rows) < putBatch {
+			st, n = s.put, 1
+		}
+		for i, r := range rows[:n] {
+			if err = st.BindBlob(2*i+1, bytesOf(r.key)); err == nil {
+				err = st.BindBlob(2*i+2, r.val)
+			}
+			if err != nil {
+				break
+			}
 		}
 		if err == nil {
 			err = exec(st)
 		} else {
 			st.Reset()
 		}
-		return err == nil
-	})
+		rows = rows[n:]
+	}
+	clear(s.rows[:cap(s.rows)])
+	s.rows = s.rows[:0]
 	s.dirty.Clear()
 	if err != nil {
 		s.lose()
 	}
 	return err
 }
+
+// row is a put for flush.
+type row struct {
+	key string
+	val []byte
+}
+
+// putBatch is how many rows one flush statement inserts.
+const putBatch = 32
+
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // lose handles a failed SQLite transaction: roll it back if SQLite did not,
 // forget the cache (it held the lost writes), and move the epoch so the
