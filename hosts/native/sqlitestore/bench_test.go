@@ -2,6 +2,7 @@ package sqlitestore_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -230,4 +231,60 @@ func cpuNow() int64 {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// BenchmarkEngineGroupRandom: what folio-server does under redis-benchmark
+// -r 100000 -P 16 with group commit per pipeline: groups of 16 SETs on
+// random keys of a 100,000-key space, so each group dirties pages all over
+// the file (and the WAL fills and is checkpointed). One op is one SET.
+//
+//	go test ./hosts/native/sqlitestore -run '^$' -bench EngineGroupRandom -benchtime 20000x -benchmem
+func BenchmarkEngineGroupRandom(b *testing.B) {
+	for _, group := range []int{16, 800} {
+		b.Run(fmt.Sprint("group-", group), func(b *testing.B) {
+			s := benchStore(b)
+			e, err := core.New(s, core.Options{Now: func() int64 { return time.Now().UnixMilli() }})
+			if err != nil {
+				b.Fatal(err)
+			}
+			sess := e.NewSession()
+			w := &resp.Writer{}
+			const space = 100000
+			set := func(i int) {
+				w.B = w.B[:0]
+				e.Exec(sess, [][]byte{[]byte("SET"), fmt.Appendf(nil, "key:%012d", i), []byte("xxx")}, w)
+				if w.B[0] == '-' {
+					b.Fatal(string(w.B))
+				}
+			}
+			s.BeginGroup()
+			for i := range space {
+				set(i)
+			}
+			if err := s.EndGroup(); err != nil {
+				b.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(1, 2))
+			b.ReportAllocs()
+			defer cpuPerOp(b)()
+			n := 0
+			for b.Loop() {
+				if n%group == 0 {
+					if n > 0 {
+						if err := s.EndGroup(); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if err := s.BeginGroup(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				set(rng.IntN(space))
+				n++
+			}
+			if err := s.EndGroup(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
 }

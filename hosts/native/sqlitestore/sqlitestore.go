@@ -73,6 +73,10 @@ type Options struct {
 	// WALLimit is the WAL size past which the store forces a truncating
 	// checkpoint (default 32 MiB).
 	WALLimit int64
+	// CheckpointPages is the WAL size in pages (frames) past which a
+	// background connection checkpoints it (default 1000, as SQLite's
+	// wal_autocheckpoint).
+	CheckpointPages int
 	// CacheSize is the budget in bytes of the page cache in front of
 	// SQLite (default 32 MiB); past it the cache is dropped and refills.
 	CacheSize int
@@ -145,6 +149,12 @@ type Store struct {
 	idleArmed bool
 	idleHold  time.Duration
 
+	// The background checkpointer: kick asks it for a checkpoint; ckptDone
+	// is closed when it has stopped.
+	kick      chan struct{}
+	ckptDone  chan struct{}
+	walFrames int // frames in the WAL after the last commit
+
 	get, put, putMany, del                   *sqlite3.Stmt
 	rows                                     []row
 	scanAsc, scanAscTo, scanDesc, scanDescTo *sqlite3.Stmt
@@ -169,6 +179,9 @@ func Open(path string, opt Options) (*Store, error) {
 	}
 	if opt.CacheSize <= 0 {
 		opt.CacheSize = 32 << 20
+	}
+	if opt.CheckpointPages <= 0 {
+		opt.CheckpointPages = 1000
 	}
 	conn, err := sqlite3.Open(path)
 	if err != nil {
@@ -260,7 +273,58 @@ func (s *Store) init(mode string) error {
 		}
 		*p.st = st
 	}
+	s.startCheckpointer(mode)
 	return nil
+}
+
+// startCheckpointer moves WAL checkpoints off the commit path: a second
+// connection, in its own goroutine, runs a PASSIVE checkpoint whenever a
+// commit leaves more than Options.CheckpointPages frames in the WAL
+// (instead of SQLite's automatic checkpoint, which runs inside the commit
+// that crosses the line, copying pages and syncing files while the writer
+// waits). Passive checkpoints never block readers or writers. Without a
+// second connection SQLite's automatic checkpoint stays on.
+func (s *Store) startCheckpointer(mode string) {
+	c2, err := sqlite3.Open(s.path)
+	if err == nil {
+		err = c2.BusyTimeout(100 * time.Millisecond)
+		if err == nil {
+			// Its checkpoints sync the files as the store's own would.
+			err = c2.Exec("PRAGMA synchronous=" + mode)
+		}
+		if err == nil {
+			err = s.conn.WALAutoCheckpoint(0)
+		}
+		if err != nil {
+			c2.Close()
+		}
+	}
+	if err != nil {
+		return // the automatic checkpoint (wal_autocheckpoint=1000) stays on
+	}
+	s.kick = make(chan struct{}, 1)
+	s.ckptDone = make(chan struct{})
+	limit := s.opt.CheckpointPages
+	s.conn.WALHook(func(_ *sqlite3.Conn, _ string, pages int) error {
+		s.walFrames = pages
+		if pages >= limit {
+			select {
+			case s.kick <- struct{}{}:
+			default:
+			}
+		}
+		return nil
+	})
+	go func() {
+		defer close(s.ckptDone)
+		defer c2.Close()
+		for range s.kick {
+			c2.WALCheckpoint("main", sqlite3.CHECKPOINT_PASSIVE)
+			// At most one checkpoint per few ms: while a reader pins the
+			// WAL every commit asks again.
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
 }
 
 func (s *Store) checkFormat(fresh bool, appID, userVer int64) error {
@@ -404,6 +468,13 @@ func (s *Store) Close() error {
 		s.conn.Exec("ROLLBACK")
 	}
 	s.closeStmts()
+	if s.kick != nil {
+		// Stop the checkpointer first, so that this connection is the
+		// last and its close checkpoints and removes the WAL.
+		s.conn.WALHook(nil)
+		close(s.kick)
+		<-s.ckptDone
+	}
 	err := s.conn.Close()
 	unmapShm(s.shm)
 	s.shm = nil
@@ -577,8 +648,8 @@ func (s *Store) AbortGroup() error {
 	return exec(s.rollback)
 }
 
-// maybeCheckpoint keeps the WAL bounded. SQLite's automatic checkpoint
-// (every 1000 pages) is passive: it cannot go past the oldest reader's
+// maybeCheckpoint keeps the WAL bounded. The background checkpoints are
+// passive: they cannot go past the oldest reader's
 // snapshot nor restart the log while any reader uses it, so with readers
 // that overlap the WAL would grow forever. Every 16 write commits the store
 // looks at the WAL's size and, past half the limit, runs a TRUNCATE
@@ -592,6 +663,13 @@ func (s *Store) maybeCheckpoint() {
 		return
 	}
 	s.commits = 0
+	if s.kick != nil && s.walFrames >= 2*s.opt.CheckpointPages {
+		// Under a steady write load the background checkpoints never
+		// catch up with the end of the log, and SQLite restarts the log
+		// only once it is all copied back: finish the copy here, between
+		// transactions, so that the next write starts the log over.
+		s.conn.WALCheckpoint("main", sqlite3.CHECKPOINT_PASSIVE)
+	}
 	fi, err := os.Stat(s.path + "-wal")
 	if err != nil || fi.Size() < s.opt.WALLimit/2 {
 		return
@@ -957,7 +1035,7 @@ func (s *Store) flush() error {
 		}
 		rows = rows[n:]
 	}
-	clear(s.rows[:cap(s.rows)])
+	clear(s.rows)
 	s.rows = s.rows[:0]
 	s.dirty.Clear()
 	if err != nil {
