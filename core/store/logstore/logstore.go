@@ -323,11 +323,11 @@ func (s *Store) logCommit(bt store.Tx, pend *btree.BTreeG[*entry]) (done func(),
 // every record up to seq and moves the watermark there, inside the base
 // write transaction bt. It returns what to do once bt committed.
 func (s *Store) merge(bt store.Tx, pend *btree.BTreeG[*entry], seq uint64) (done func(), err error) {
-	merged := newTree()
-	s.ov.Scan(func(e *entry) bool { merged.Set(e); return true })
-	pend.Scan(func(e *entry) bool { merged.Set(e); return true })
+	// pend's entries join the overlay (a failed commit drops it all: the
+	// engine reloads after a lost commit, and the records replay).
+	pend.Scan(func(e *entry) bool { e.seq = seq; s.ov.Set(e); return true })
 	var werr error
-	merged.Scan(func(e *entry) bool {
+	s.ov.Scan(func(e *entry) bool {
 		if e.del {
 			werr = bt.Delete(e.key)
 		} else {
@@ -371,15 +371,42 @@ func (s *Store) Merge() error {
 		return bt.Rollback()
 	}
 	done, err := s.merge(bt, newTree(), s.last)
-	if err != nil {
+	if err == nil {
+		err = bt.Commit()
+	} else {
 		bt.Rollback()
-		return err
 	}
-	if err := bt.Commit(); err != nil {
+	if err != nil {
+		s.forget()
 		return err
 	}
 	done()
 	return nil
+}
+
+// commitBase logs pend and commits the base transaction bt.
+func (s *Store) commitBase(bt store.Tx, pend *btree.BTreeG[*entry]) error {
+	done, err := s.logCommit(bt, pend)
+	if err == nil {
+		err = bt.Commit()
+	} else {
+		bt.Rollback()
+	}
+	if err != nil {
+		pend.Clear()
+		s.forget()
+		return err
+	}
+	done()
+	pend.Clear()
+	return nil
+}
+
+// forget drops the overlay after a failed commit (a merge may have
+// changed it): the next transaction replays the log from the watermark.
+func (s *Store) forget() {
+	s.ov.Clear()
+	s.last, s.merged, s.seen = 0, 0, false
 }
 
 // Begin starts a transaction. Inside a group it shares the group's base
@@ -470,19 +497,7 @@ func (s *Store) EndGroup() error {
 	if s.gpend.Len() == 0 {
 		return bt.Commit()
 	}
-	done, err := s.logCommit(bt, s.gpend)
-	if err != nil {
-		bt.Rollback()
-		s.gpend.Clear()
-		return err
-	}
-	if err := bt.Commit(); err != nil {
-		s.gpend.Clear()
-		return err
-	}
-	done()
-	s.gpend.Clear()
-	return nil
+	return s.commitBase(bt, s.gpend)
 }
 
 // AbortGroup drops the open group and its writes.
@@ -581,19 +596,7 @@ func (t *tx) Commit() error {
 	if t.w.Len() == 0 {
 		return bt.Commit()
 	}
-	done, err := s.logCommit(bt, t.w)
-	if err != nil {
-		bt.Rollback()
-		t.w.Clear()
-		return err
-	}
-	if err := bt.Commit(); err != nil {
-		t.w.Clear()
-		return err
-	}
-	done()
-	t.w.Clear()
-	return nil
+	return s.commitBase(bt, t.w)
 }
 
 func (t *tx) Rollback() error {

@@ -309,3 +309,39 @@ func BenchmarkGroupCommit(b *testing.B) {
 		}
 	}
 }
+
+// A commit whose merge fails leaves the store as it was before it.
+func TestFailedMerge(t *testing.T) {
+	base := faultstore.New(memstore.New())
+	st := logstore.New(base, logstore.Options{MergeEntries: 3})
+	put := func(kv ...string) error {
+		tx := mustBegin(t, st, true)
+		for i := 0; i < len(kv); i += 2 {
+			tx.Put([]byte(kv[i]), []byte(kv[i+1]))
+		}
+		return tx.Commit()
+	}
+	if err := put("a", "1", "b", "2"); err != nil {
+		t.Fatal(err)
+	}
+	base.FailNth(faultstore.Commit, 1, faultstore.ErrIO)
+	if err := put("a", "9", "c", "3"); err == nil {
+		t.Fatal("commit succeeded with a failing base commit")
+	}
+	for k, want := range map[string]string{"a": "1", "b": "2", "c": "<none>"} {
+		if v := get(t, st, k); v != want {
+			t.Fatalf("%s = %q after a failed merge, want %q", k, v, want)
+		}
+	}
+	if err := put("c", "3", "d", "4"); err != nil {
+		t.Fatal(err)
+	}
+	if st.Overlay() != 0 {
+		t.Fatalf("overlay %d, want a merge", st.Overlay())
+	}
+	for k, want := range map[string]string{"a": "1", "b": "2", "c": "3", "d": "4"} {
+		if v := get(t, st, k); v != want {
+			t.Fatalf("%s = %q, want %q", k, v, want)
+		}
+	}
+}
