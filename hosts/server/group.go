@@ -50,9 +50,15 @@ func (s *Server) joinGroup() *group {
 	return s.grp
 }
 
-// maxGather bounds how long the committer lets connections that already
-// read a batch join the group before it commits.
-const maxGather = 200 * time.Microsecond
+// While connections keep joining the open group, the committer waits for
+// more, up to maxGather after it was woken; it commits once no connection
+// joined for gatherQuiet. A commit costs about the same for one batch as
+// for fifty, so under load each commit carries many connections' writes,
+// and a lone client waits at most gatherQuiet more.
+const (
+	maxGather   = 1 * time.Millisecond
+	gatherQuiet = 30 * time.Microsecond
+)
 
 // committer commits open groups until stop is closed, then commits the
 // last one.
@@ -67,12 +73,16 @@ func (s *Server) committer(stop <-chan struct{}) {
 			s.mu.Unlock()
 			return
 		}
-		// Connections that have a batch in hand are about to join: let
-		// them, so one commit carries their writes too.
-		if s.waiting.Load() > 0 {
-			deadline := time.Now().Add(maxGather)
-			for s.waiting.Load() > 0 && time.Now().Before(deadline) {
-				runtime.Gosched()
+		start := time.Now()
+		joins, quietSince := s.stats.groupBatches.Load(), start
+		for {
+			runtime.Gosched()
+			now := time.Now()
+			if j := s.stats.groupBatches.Load(); j != joins || s.waiting.Load() > 0 {
+				joins, quietSince = j, now
+			}
+			if now.Sub(quietSince) >= gatherQuiet || now.Sub(start) >= maxGather {
+				break
 			}
 		}
 		s.mu.Lock()
