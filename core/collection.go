@@ -268,6 +268,9 @@ func (c *Ctx) randomSubs(id uint64, count int64, n int, distinct bool) ([][]byte
 	if n <= 0 || count <= 0 {
 		return nil, nil
 	}
+	if n == 1 && count <= smallCollection {
+		return c.randomSub(id, count, distinct)
+	}
 	if count <= smallCollection || (distinct && int64(n)*3 >= count) {
 		all, err := c.elemSubs(id, -1)
 		if err != nil || len(all) == 0 {
@@ -313,6 +316,27 @@ func (c *Ctx) randomSubs(id uint64, count int64, n int, distinct bool) ([][]byte
 		out = append(out, sub)
 	}
 	return out, nil
+}
+
+// randomSub is randomSubs of one sub from a small collection: the same
+// uniform choice (and the same random numbers drawn) as reading every sub
+// and picking one, but it walks to the chosen one and copies only it.
+func (c *Ctx) randomSub(id uint64, count int64, distinct bool) ([][]byte, error) {
+	k := 0
+	if count > 1 || !distinct { // a distinct pick of one of one is a shuffle of one: no draw
+		k = c.E.Random().IntN(int(count))
+	}
+	var out [][]byte
+	i := 0
+	err := c.scanElems(id, nil, nil, false, func(sub, _ []byte) bool {
+		if i == k {
+			out = [][]byte{append([]byte(nil), sub...)}
+			return false
+		}
+		i++
+		return true
+	})
+	return out, err
 }
 
 // randomSubsExact completes out to n distinct subs by reading the

@@ -256,3 +256,45 @@ func TestWatchElementUpdate(t *testing.T) {
 		t.Fatalf("ZSCORE: %q", got)
 	}
 }
+
+// TestRandomSubOne: one random pick from a small collection walks to the
+// chosen sub instead of reading them all, and chooses exactly what reading
+// them all chose, drawing the same random numbers.
+func TestRandomSubOne(t *testing.T) {
+	for _, size := range []int{1, 2, 3, 10, 100} {
+		for _, distinct := range []bool{true, false} {
+			e1, s1 := testEngine(t)
+			e2, s2 := testEngine(t)
+			for i := 0; i < size; i++ {
+				m := "m" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + string(rune('0'+i/26))
+				e1.Do(s1, "SADD", "s", m)
+				e2.Do(s2, "SADD", "s", m)
+			}
+			c1 := &Ctx{E: e1, S: s1, Now: e1.now()}
+			c2 := &Ctx{E: e2, S: s2, Now: e2.now()}
+			r, _, _ := c1.lookup([]byte("s"))
+			for round := 0; round < 20; round++ {
+				got, err := c1.randomSub(r.ID, r.Count, distinct)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// What randomSubs did before: read all, then pick.
+				all, _ := c2.elemSubs(r.ID, -1)
+				var want []byte
+				switch {
+				case distinct && len(all) == 1:
+					want = all[0]
+				case distinct:
+					want = all[e2.Random().IntN(len(all))]
+				default:
+					want = all[e2.Random().IntN(len(all))]
+				}
+				if len(got) != 1 || string(got[0]) != string(want) {
+					t.Fatalf("size %d distinct %v round %d: got %q, want %q", size, distinct, round, got, want)
+				}
+			}
+			c1.tx.Rollback()
+			c2.tx.Rollback()
+		}
+	}
+}
