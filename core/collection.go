@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 )
 
 // Helpers shared by the collection types (hashes, sets, sorted sets,
@@ -75,17 +76,27 @@ func (c *Ctx) scanElems(id uint64, from, to []byte, reverse bool, fn func(sub, p
 	if err != nil {
 		return err
 	}
-	p := elemPrefix(id)
-	start := append(append(make([]byte, 0, len(p)+len(from)), p...), from...)
+	// The bounds: 'e' id from, and 'e' id to or, without to, the end of
+	// the prefix: 'e' id+1 (the prefix's last byte carried up).
+	const pl = 1 + 8
+	sl, el := pl+len(from), pl+len(to)
+	buf := c.scanBuf(sl + el)
+	start := append(elemKey(buf[:0:sl], id, nil), from...)
 	var end []byte
-	if to != nil {
-		end = append(append(make([]byte, 0, len(p)+len(to)), p...), to...)
-	} else {
-		end = prefixEnd(p)
+	switch {
+	case to != nil:
+		end = append(elemKey(buf[sl:sl], id, nil), to...)
+	case id < math.MaxUint64:
+		end = elemKey(buf[sl:sl], id+1, nil)
+	default:
+		end = prefixEnd(elemPrefix(id))
 	}
-	return tx.Scan(start, end, reverse, func(k, page []byte) bool {
-		return fn(k[len(p):], page)
+	c.scanning++
+	err = tx.Scan(start, end, reverse, func(k, page []byte) bool {
+		return fn(k[pl:], page)
 	})
+	c.scanning--
+	return err
 }
 
 // elemSubs returns copies of up to max of collection id's subs in order
