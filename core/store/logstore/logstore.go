@@ -65,6 +65,10 @@ type Options struct {
 	// MergeEntries is the overlay size (distinct keys) at which a commit
 	// merges the overlay into the pages. Default 1<<16.
 	MergeEntries int
+	// MergeBytes is the overlay size in bytes (keys and pages) at which a
+	// commit merges it, so that a merge, one base transaction, stays
+	// small (a WAL grows by what one transaction writes). Default 8 MiB.
+	MergeBytes int
 }
 
 // entry is one key's latest unmerged write, kept by value in the trees so
@@ -113,6 +117,7 @@ type Store struct {
 
 	ov     *btree.BTreeG[entry] // committed, unmerged writes, in key order
 	ovIdx  map[string]entry     // the same, for point lookups: a hash probe is a cache miss or two, a B-tree descent a dozen
+	ovSize int                  // bytes of keys and pages in the overlay
 	last   uint64               // highest record applied to ov
 	merged uint64               // merge watermark seen
 	extVer uint64
@@ -131,6 +136,9 @@ func New(base store.Store, opts Options) *Store {
 	if opts.MergeEntries <= 0 {
 		opts.MergeEntries = 1 << 16
 	}
+	if opts.MergeBytes <= 0 {
+		opts.MergeBytes = 8 << 20
+	}
 	s := &Store{base: base, opts: opts, ov: newTree(), ovIdx: map[string]entry{}, gpend: newTree()}
 	s.ext, _ = base.(store.Changes)
 	s.tx.s = s
@@ -145,18 +153,24 @@ func (s *Store) Base() store.Store { return s.base }
 func (s *Store) Overlay() int { return s.ov.Len() }
 
 func (s *Store) ovSet(e entry) {
-	s.ov.Set(e)
+	if old, ok := s.ov.Set(e); ok {
+		s.ovSize -= cap(old.kv)
+	}
+	s.ovSize += cap(e.kv)
 	s.ovIdx[string(e.kv)] = e
 }
 
 func (s *Store) ovDelete(e entry) {
-	s.ov.Delete(e)
+	if old, ok := s.ov.Delete(e); ok {
+		s.ovSize -= cap(old.kv)
+	}
 	delete(s.ovIdx, string(e.kv))
 }
 
 func (s *Store) ovClear() {
 	s.ov.Clear()
 	clear(s.ovIdx)
+	s.ovSize = 0
 }
 
 func recKey(seq uint64) []byte {
@@ -345,7 +359,7 @@ func (s *Store) logCommit(bt store.Tx, pend *btree.BTreeG[entry]) (done func(), 
 	if err := putRecord(bt, seq, encode(pend)); err != nil {
 		return nil, err
 	}
-	if s.ov.Len()+pend.Len() < s.opts.MergeEntries {
+	if s.ov.Len()+pend.Len() < s.opts.MergeEntries && s.ovSize < s.opts.MergeBytes {
 		return func() {
 			pend.Scan(func(e entry) bool {
 				s.ovSet(e.withSeq(seq))
