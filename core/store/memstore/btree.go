@@ -1,0 +1,575 @@
+package memstore
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// The store's ordered map: a B+tree whose nodes keep, beside each key, an
+// abbreviation of it that binary search compares first.
+//
+// A random access to a tree of millions of keys is dominated by cache
+// misses: with keys held by pointer, each comparison of a binary search
+// reads a different cache line, a few dozen per lookup. Here every node
+// records the prefix all its keys share (up to pfxCap bytes, inline) and,
+// per slot, the 8 bytes that follow it as a big-endian uint64. The keys of
+// one collection share a long prefix ('e', id, tag, ...), which is why the
+// abbreviation starts after the node's prefix and not at the key's start.
+// A search compares the probe with the node's prefix once, then uint64s;
+// it reads a key only when the abbreviations tie, which for distinct keys
+// happens at most at the slot that matches.
+//
+// Abbreviations preserve order: the bytes after the prefix, zero-padded to
+// 8, compare as the keys do, except that equal abbreviations say nothing
+// (then the keys are compared in full).
+//
+// Leaves hold the items; an internal node with n separators has n+1
+// children, child i holding the keys in [sep[i-1], sep[i]). A separator is
+// the first key of its right subtree when it was made; it may outlive that
+// key (items are immutable, so it stays a valid bound).
+
+const (
+	maxSlots = 64           // keys per node
+	minSlots = maxSlots / 4 // below this a node borrows or merges
+	pfxCap   = 40           // prefix bytes kept inline per node
+)
+
+// item is one page and its key in a single allocation: kv is the key, and
+// the page follows it up to cap(kv). One allocation per entry keeps the
+// heap's object count at one per page. A lookup probe is just the key.
+type item struct {
+	kv []byte
+}
+
+func makeItem(key, page []byte) item {
+	buf := make([]byte, len(key)+len(page))
+	copy(buf, key)
+	copy(buf[len(key):], page)
+	return item{buf[:len(key):len(buf)]}
+}
+
+func (it item) page() []byte { return it.kv[len(it.kv):cap(it.kv)] }
+
+type node struct {
+	n    int32 // keys (leaf) or separators (internal)
+	plen int32 // every key here starts with pfx[:plen]
+	pfx  [pfxCap]byte
+	abbr [maxSlots]uint64
+	keys [maxSlots]item
+	kids *[maxSlots + 1]*node // nil for a leaf
+}
+
+func (x *node) leaf() bool { return x.kids == nil }
+
+// abbrev returns the 8 bytes of k after off, big-endian, zero-padded.
+func abbrev(k []byte, off int) uint64 {
+	k = k[off:]
+	if len(k) >= 8 {
+		return binary.BigEndian.Uint64(k)
+	}
+	var b [8]byte
+	copy(b[:], k)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// locate compares k with the node's prefix: -1 when k sorts before every
+// key of the node, 1 after every key, 0 when k starts with the prefix (and
+// then a is k's abbreviation).
+func (x *node) locate(k []byte) (side int, a uint64) {
+	p := int(x.plen)
+	if len(k) >= p {
+		if c := bytes.Compare(k[:p], x.pfx[:p]); c != 0 {
+			return c, 0
+		}
+		return 0, abbrev(k, p)
+	}
+	if c := bytes.Compare(k, x.pfx[:len(k)]); c != 0 {
+		return c, 0
+	}
+	return -1, 0 // a proper prefix of the node's prefix
+}
+
+// lowerBound returns the first slot whose key is >= k, and whether that
+// key equals k.
+func (x *node) lowerBound(k []byte) (int, bool) {
+	side, a := x.locate(k)
+	if side < 0 {
+		return 0, false
+	}
+	n := int(x.n)
+	if side > 0 {
+		return n, false
+	}
+	p := int(x.plen)
+	lo, hi := 0, n
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		var less bool
+		if am := x.abbr[m]; am != a {
+			less = am < a
+		} else {
+			less = bytes.Compare(x.keys[m].kv[p:], k[p:]) < 0
+		}
+		if less {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < n && x.abbr[lo] == a && bytes.Equal(x.keys[lo].kv[p:], k[p:])
+}
+
+// upperBound returns the number of keys <= k (the child to descend into).
+func (x *node) upperBound(k []byte) int {
+	side, a := x.locate(k)
+	if side < 0 {
+		return 0
+	}
+	n := int(x.n)
+	if side > 0 {
+		return n
+	}
+	p := int(x.plen)
+	lo, hi := 0, n
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		var le bool
+		if am := x.abbr[m]; am != a {
+			le = am < a
+		} else {
+			le = bytes.Compare(x.keys[m].kv[p:], k[p:]) <= 0
+		}
+		if le {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// reprefix recomputes the node's prefix and every abbreviation from its
+// keys (after a split or a merge).
+func (x *node) reprefix() {
+	n := int(x.n)
+	if n == 0 {
+		x.plen = 0
+		return
+	}
+	first, last := x.keys[0].kv, x.keys[n-1].kv
+	p := min(len(first), len(last), pfxCap)
+	for i := 0; i < p; i++ {
+		if first[i] != last[i] {
+			p = i
+			break
+		}
+	}
+	x.plen = int32(p)
+	copy(x.pfx[:], first[:p])
+	for i := 0; i < n; i++ {
+		x.abbr[i] = abbrev(x.keys[i].kv, p)
+	}
+}
+
+// fit shortens the node's prefix so that k shares it (k is about to be
+// inserted), shifting the abbreviations: no key is read.
+func (x *node) fit(k []byte) {
+	if x.n == 0 {
+		x.plen = int32(min(len(k), pfxCap))
+		copy(x.pfx[:], k[:x.plen])
+		return
+	}
+	p := int(x.plen)
+	q := 0
+	for q < p && q < len(k) && k[q] == x.pfx[q] {
+		q++
+	}
+	if q == p {
+		return
+	}
+	d := p - q // bytes leaving the prefix for the abbreviations
+	var head uint64
+	if d >= 8 {
+		head = binary.BigEndian.Uint64(x.pfx[q:])
+		for i := 0; i < int(x.n); i++ {
+			x.abbr[i] = head
+		}
+	} else {
+		var b [8]byte
+		copy(b[:], x.pfx[q:p])
+		head = binary.BigEndian.Uint64(b[:])
+		for i := 0; i < int(x.n); i++ {
+			x.abbr[i] = head | x.abbr[i]>>(8*d)
+		}
+	}
+	x.plen = int32(q)
+}
+
+// insertAt puts k (with its item) at slot i; the node has room, and k
+// shares its prefix (fit).
+func (x *node) insertAt(i int, it item) {
+	n := int(x.n)
+	copy(x.keys[i+1:n+1], x.keys[i:n])
+	copy(x.abbr[i+1:n+1], x.abbr[i:n])
+	x.keys[i] = it
+	x.abbr[i] = abbrev(it.kv, int(x.plen))
+	x.n++
+}
+
+func (x *node) removeAt(i int) {
+	n := int(x.n)
+	copy(x.keys[i:n-1], x.keys[i+1:n])
+	copy(x.abbr[i:n-1], x.abbr[i+1:n])
+	x.keys[n-1] = item{}
+	x.n--
+}
+
+// tree is the ordered map of items.
+type tree struct {
+	root  *node
+	count int
+}
+
+func newTree() *tree { return &tree{root: &node{}} }
+
+func (t *tree) len() int { return t.count }
+
+// get returns the item with key k.
+func (t *tree) get(k []byte) (item, bool) {
+	x := t.root
+	for !x.leaf() {
+		x = x.kids[x.upperBound(k)]
+	}
+	i, ok := x.lowerBound(k)
+	if !ok {
+		return item{}, false
+	}
+	return x.keys[i], true
+}
+
+// set inserts it, or replaces the item with its key: old is the item
+// replaced.
+func (t *tree) set(it item) (old item, existed bool) {
+	old, existed, right, sep := t.insert(t.root, it)
+	if right != nil {
+		r := &node{kids: new([maxSlots + 1]*node)}
+		r.kids[0] = t.root
+		r.kids[1] = right
+		r.fit(sep.kv)
+		r.insertAt(0, sep)
+		t.root = r
+	}
+	if !existed {
+		t.count++
+	}
+	return old, existed
+}
+
+// insert puts it under x; when x splits it returns the new right sibling
+// and the separator to insert in x's parent.
+func (t *tree) insert(x *node, it item) (old item, existed bool, right *node, sep item) {
+	k := it.kv
+	if x.leaf() {
+		i, ok := x.lowerBound(k)
+		if ok {
+			old = x.keys[i]
+			x.keys[i] = it
+			return old, true, nil, item{}
+		}
+		if x.n < maxSlots {
+			x.fit(k)
+			x.insertAt(i, it)
+			return item{}, false, nil, item{}
+		}
+		right = x.split(i)
+		if mid := int(x.n); i > mid || mid == maxSlots {
+			right.fit(k)
+			right.insertAt(i-mid, it)
+		} else {
+			x.fit(k)
+			x.insertAt(i, it)
+		}
+		f := right.keys[0].kv
+		return item{}, false, right, item{f[:len(f):len(f)]}
+	}
+	i := x.upperBound(k)
+	old, existed, cr, csep := t.insert(x.kids[i], it)
+	if cr == nil {
+		return old, existed, nil, item{}
+	}
+	// Child i split: csep goes at slot i, cr becomes child i+1.
+	if x.n < maxSlots {
+		x.insertSep(i, csep, cr)
+		return old, existed, nil, item{}
+	}
+	// Split this internal node: the middle separator moves up.
+	right = &node{kids: new([maxSlots + 1]*node)}
+	mid := maxSlots / 2
+	up := x.keys[mid]
+	rn := maxSlots - mid - 1
+	copy(right.keys[:rn], x.keys[mid+1:])
+	copy(right.kids[:rn+1], x.kids[mid+1:])
+	right.n = int32(rn)
+	for j := mid; j < maxSlots; j++ {
+		x.keys[j] = item{}
+		x.kids[j+1] = nil
+	}
+	x.n = int32(mid)
+	x.reprefix()
+	right.reprefix()
+	if i <= mid {
+		x.insertSep(i, csep, cr)
+	} else {
+		right.insertSep(i-mid-1, csep, cr)
+	}
+	return old, existed, right, up
+}
+
+// insertSep inserts separator sep at slot i and child c at i+1.
+func (x *node) insertSep(i int, sep item, c *node) {
+	n := int(x.n)
+	x.fit(sep.kv)
+	x.insertAt(i, sep)
+	copy(x.kids[i+2:n+2], x.kids[i+1:n+1])
+	x.kids[i+1] = c
+}
+
+// split moves the upper part of full leaf x to a new right sibling; i is
+// where a key is about to be inserted. Appending at the end (or the start)
+// leaves the full node as it is, so ordered fills pack their leaves.
+func (x *node) split(i int) *node {
+	right := &node{}
+	var mid int
+	switch {
+	case i == maxSlots:
+		mid = maxSlots // right stays empty: the new key goes there
+	case i == 0:
+		mid = 0 // everything moves right: the new key stays alone here
+	default:
+		mid = maxSlots / 2
+	}
+	rn := maxSlots - mid
+	copy(right.keys[:rn], x.keys[mid:])
+	for j := mid; j < maxSlots; j++ {
+		x.keys[j] = item{}
+	}
+	right.n = int32(rn)
+	x.n = int32(mid)
+	x.reprefix()
+	right.reprefix()
+	return right
+}
+
+// delete removes the item with key k.
+func (t *tree) delete(k []byte) (old item, existed bool) {
+	old, existed = t.remove(t.root, k)
+	if !existed {
+		return
+	}
+	t.count--
+	if r := t.root; !r.leaf() && r.n == 0 {
+		t.root = r.kids[0]
+	}
+	return
+}
+
+func (t *tree) remove(x *node, k []byte) (item, bool) {
+	if x.leaf() {
+		i, ok := x.lowerBound(k)
+		if !ok {
+			return item{}, false
+		}
+		old := x.keys[i]
+		x.removeAt(i)
+		return old, true
+	}
+	i := x.upperBound(k)
+	c := x.kids[i]
+	old, ok := t.remove(c, k)
+	if ok && c.n < minSlots {
+		x.rebalance(i)
+	}
+	return old, ok
+}
+
+// rebalance fixes x's underfull child i by merging it with a sibling or
+// taking keys from one.
+func (x *node) rebalance(i int) {
+	if x.n == 0 {
+		return
+	}
+	// Work on the pair (l, r) = children (j, j+1), separator j.
+	j := i
+	if j == int(x.n) {
+		j--
+	}
+	l, r := x.kids[j], x.kids[j+1]
+	if l.leaf() {
+		if int(l.n+r.n) <= maxSlots {
+			copy(l.keys[l.n:], r.keys[:r.n])
+			l.n += r.n
+			l.reprefix()
+			x.removeSep(j)
+			return
+		}
+		// Even out the two leaves.
+		total := int(l.n + r.n)
+		want := total / 2
+		if int(l.n) < want {
+			m := want - int(l.n)
+			copy(l.keys[l.n:], r.keys[:m])
+			copy(r.keys[:], r.keys[m:r.n])
+			for q := int(r.n) - m; q < int(r.n); q++ {
+				r.keys[q] = item{}
+			}
+			l.n += int32(m)
+			r.n -= int32(m)
+		} else {
+			m := int(l.n) - want
+			copy(r.keys[m:], r.keys[:r.n])
+			copy(r.keys[:m], l.keys[int(l.n)-m:l.n])
+			for q := int(l.n) - m; q < int(l.n); q++ {
+				l.keys[q] = item{}
+			}
+			l.n -= int32(m)
+			r.n += int32(m)
+		}
+		l.reprefix()
+		r.reprefix()
+		f := r.keys[0].kv
+		x.setSep(j, item{f[:len(f):len(f)]})
+		return
+	}
+	sep := x.keys[j]
+	if int(l.n+r.n)+1 <= maxSlots {
+		ln := int(l.n)
+		l.keys[ln] = sep
+		copy(l.keys[ln+1:], r.keys[:r.n])
+		copy(l.kids[ln+1:], r.kids[:r.n+1])
+		l.n += r.n + 1
+		l.reprefix()
+		x.removeSep(j)
+		return
+	}
+	// Rotate through the parent until both hold about half.
+	total := int(l.n + r.n)
+	want := total / 2
+	if int(l.n) < want {
+		m := want - int(l.n) // keys moving left, the last one goes up
+		ln := int(l.n)
+		l.keys[ln] = sep
+		copy(l.keys[ln+1:], r.keys[:m-1])
+		copy(l.kids[ln+1:], r.kids[:m])
+		up := r.keys[m-1]
+		rn := int(r.n)
+		copy(r.keys[:], r.keys[m:rn])
+		copy(r.kids[:], r.kids[m:rn+1])
+		for q := rn - m; q < rn; q++ {
+			r.keys[q] = item{}
+			r.kids[q+1] = nil
+		}
+		l.n += int32(m)
+		r.n -= int32(m)
+		x.setSep(j, up)
+	} else {
+		m := int(l.n) - want // keys moving right, the first one goes up
+		ln, rn := int(l.n), int(r.n)
+		copy(r.keys[m:], r.keys[:rn])
+		copy(r.kids[m:], r.kids[:rn+1])
+		r.keys[m-1] = sep
+		copy(r.keys[:m-1], l.keys[ln-m+1:ln])
+		copy(r.kids[:m], l.kids[ln-m+1:ln+1])
+		up := l.keys[ln-m]
+		for q := ln - m; q < ln; q++ {
+			l.keys[q] = item{}
+			l.kids[q+1] = nil
+		}
+		l.n -= int32(m)
+		r.n += int32(m)
+		x.setSep(j, up)
+	}
+	l.reprefix()
+	r.reprefix()
+}
+
+// removeSep drops separator j and child j+1 (merged into child j).
+func (x *node) removeSep(j int) {
+	n := int(x.n)
+	x.removeAt(j)
+	copy(x.kids[j+1:n], x.kids[j+2:n+1])
+	x.kids[n] = nil
+}
+
+// setSep replaces separator j.
+func (x *node) setSep(j int, sep item) {
+	x.fit(sep.kv)
+	x.keys[j] = sep
+	x.abbr[j] = abbrev(sep.kv, int(x.plen))
+}
+
+// ascend calls fn for the items >= start in order until fn returns false.
+func (t *tree) ascend(start []byte, fn func(item) bool) {
+	t.ascendNode(t.root, start, fn)
+}
+
+func (t *tree) ascendNode(x *node, start []byte, fn func(item) bool) bool {
+	if x.leaf() {
+		i := 0
+		if start != nil {
+			i, _ = x.lowerBound(start)
+		}
+		for ; i < int(x.n); i++ {
+			if !fn(x.keys[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	i := 0
+	if start != nil {
+		i = x.upperBound(start)
+	}
+	if !t.ascendNode(x.kids[i], start, fn) {
+		return false
+	}
+	for i++; i <= int(x.n); i++ {
+		if !t.ascendNode(x.kids[i], nil, fn) {
+			return false
+		}
+	}
+	return true
+}
+
+// descend calls fn for the items < end (every item when end is nil) in
+// descending order until fn returns false.
+func (t *tree) descend(end []byte, fn func(item) bool) {
+	t.descendNode(t.root, end, fn)
+}
+
+func (t *tree) descendNode(x *node, end []byte, fn func(item) bool) bool {
+	if x.leaf() {
+		i := int(x.n)
+		if end != nil {
+			i, _ = x.lowerBound(end)
+		}
+		for i--; i >= 0; i-- {
+			if !fn(x.keys[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	i := int(x.n)
+	if end != nil {
+		i = x.upperBound(end)
+	}
+	if !t.descendNode(x.kids[i], end, fn) {
+		return false
+	}
+	for i--; i >= 0; i-- {
+		if !t.descendNode(x.kids[i], nil, fn) {
+			return false
+		}
+	}
+	return true
+}
