@@ -31,7 +31,7 @@ import (
 const (
 	maxSlots = 64           // keys per node
 	minSlots = maxSlots / 4 // below this a node borrows or merges
-	pfxCap   = 40           // prefix bytes kept inline per node
+	pfxCap   = 48           // prefix bytes kept inline per node
 )
 
 // item is one page and its key in a single allocation: kv is the key, and
@@ -50,16 +50,32 @@ func makeItem(key, page []byte) item {
 
 func (it item) page() []byte { return it.kv[len(it.kv):cap(it.kv)] }
 
+// A node's fields are ordered by use: a search reads the header (n, plen,
+// sum, kids, pfx: two cache lines), then one line of abbr, then one item.
 type node struct {
-	n    int32 // keys (leaf) or separators (internal)
-	plen int32 // every key here starts with pfx[:plen]
+	n    int32                // keys (leaf) or separators (internal)
+	plen int32                // every key here starts with pfx[:plen]
+	sum  [maxSlots / 8]uint64 // abbr[0], abbr[8], ...: where to look in abbr
+	kids *[maxSlots + 1]*node // nil for a leaf
 	pfx  [pfxCap]byte
 	abbr [maxSlots]uint64
 	keys [maxSlots]item
-	kids *[maxSlots + 1]*node // nil for a leaf
 }
 
 func (x *node) leaf() bool { return x.kids == nil }
+
+// inode is an internal node: its children live in the same allocation,
+// so that descending reads no other object.
+type inode struct {
+	node
+	kids [maxSlots + 1]*node
+}
+
+func newInternal() *node {
+	in := &inode{}
+	in.node.kids = &in.kids
+	return &in.node
+}
 
 // abbrev returns the 8 bytes of k after off, big-endian, zero-padded.
 func abbrev(k []byte, off int) uint64 {
@@ -89,6 +105,38 @@ func (x *node) locate(k []byte) (side int, a uint64) {
 	return -1, 0 // a proper prefix of the node's prefix
 }
 
+// narrow returns the slots [lo, hi) where a search for abbreviation a ends
+// (hi included as an answer): the summary rules out all but about 8.
+func (x *node) narrow(a uint64) (lo, hi int) {
+	n := int(x.n)
+	nb := (n + 7) >> 3
+	c := 0
+	for j := 0; j < nb; j++ {
+		if x.sum[j] < a {
+			c++
+		}
+	}
+	if c > 0 {
+		lo = 8*(c-1) + 1
+	}
+	hi = n
+	if c < nb {
+		if x.sum[c] > a {
+			hi = 8 * c
+		} else if c+1 < nb && x.sum[c+1] > a {
+			hi = 8 * (c + 1) // a tie at slot 8c, as when k is there
+		}
+	}
+	return lo, hi
+}
+
+// resum refreshes the summary after abbr changed.
+func (x *node) resum() {
+	for j := 0; j < int(x.n); j += 8 {
+		x.sum[j>>3] = x.abbr[j]
+	}
+}
+
 // lowerBound returns the first slot whose key is >= k, and whether that
 // key equals k.
 func (x *node) lowerBound(k []byte) (int, bool) {
@@ -101,7 +149,7 @@ func (x *node) lowerBound(k []byte) (int, bool) {
 		return n, false
 	}
 	p := int(x.plen)
-	lo, hi := 0, n
+	lo, hi := x.narrow(a)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		var less bool
@@ -130,7 +178,7 @@ func (x *node) upperBound(k []byte) int {
 		return n
 	}
 	p := int(x.plen)
-	lo, hi := 0, n
+	lo, hi := x.narrow(a)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		var le bool
@@ -169,6 +217,7 @@ func (x *node) reprefix() {
 	for i := 0; i < n; i++ {
 		x.abbr[i] = abbrev(x.keys[i].kv, p)
 	}
+	x.resum()
 }
 
 // fit shortens the node's prefix so that k shares it (k is about to be
@@ -203,6 +252,7 @@ func (x *node) fit(k []byte) {
 		}
 	}
 	x.plen = int32(q)
+	x.resum()
 }
 
 // insertAt puts k (with its item) at slot i; the node has room, and k
@@ -214,6 +264,7 @@ func (x *node) insertAt(i int, it item) {
 	x.keys[i] = it
 	x.abbr[i] = abbrev(it.kv, int(x.plen))
 	x.n++
+	x.resum()
 }
 
 func (x *node) removeAt(i int) {
@@ -222,6 +273,7 @@ func (x *node) removeAt(i int) {
 	copy(x.abbr[i:n-1], x.abbr[i+1:n])
 	x.keys[n-1] = item{}
 	x.n--
+	x.resum()
 }
 
 // tree is the ordered map of items.
@@ -252,7 +304,7 @@ func (t *tree) get(k []byte) (item, bool) {
 func (t *tree) set(it item) (old item, existed bool) {
 	old, existed, right, sep := t.insert(t.root, it)
 	if right != nil {
-		r := &node{kids: new([maxSlots + 1]*node)}
+		r := newInternal()
 		r.kids[0] = t.root
 		r.kids[1] = right
 		r.fit(sep.kv)
@@ -303,7 +355,7 @@ func (t *tree) insert(x *node, it item) (old item, existed bool, right *node, se
 		return old, existed, nil, item{}
 	}
 	// Split this internal node: the middle separator moves up.
-	right = &node{kids: new([maxSlots + 1]*node)}
+	right = newInternal()
 	mid := maxSlots / 2
 	up := x.keys[mid]
 	rn := maxSlots - mid - 1
@@ -505,6 +557,7 @@ func (x *node) setSep(j int, sep item) {
 	x.fit(sep.kv)
 	x.keys[j] = sep
 	x.abbr[j] = abbrev(sep.kv, int(x.plen))
+	x.resum()
 }
 
 // ascend calls fn for the items >= start in order until fn returns false.

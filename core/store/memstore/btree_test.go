@@ -37,6 +37,11 @@ func check(t *testing.T, tr *tree) {
 				t.Fatalf("key %q outside [%q, %q)", k, lo, hi)
 			}
 		}
+		for i := 0; i < n; i += 8 {
+			if x.sum[i/8] != x.abbr[i] {
+				t.Fatalf("summary %d: %x, abbreviation %x", i/8, x.sum[i/8], x.abbr[i])
+			}
+		}
 		for i := n; i < maxSlots; i++ {
 			if x.keys[i].kv != nil {
 				t.Fatalf("slot %d of %d not cleared", i, n)
