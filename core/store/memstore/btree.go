@@ -3,6 +3,7 @@ package memstore
 import (
 	"bytes"
 	"encoding/binary"
+	"unsafe"
 )
 
 // The store's ordered map: a B+tree whose nodes keep, beside each key, an
@@ -34,21 +35,56 @@ const (
 	pfxCap   = 48           // prefix bytes kept inline per node
 )
 
-// item is one page and its key in a single allocation: kv is the key, and
-// the page follows it up to cap(kv). One allocation per entry keeps the
-// heap's object count at one per page. A lookup probe is just the key.
+// item is one page and its key in a single allocation, held by a pointer
+// to its first byte: uvarint(len(key)) uvarint(len(page)) key page. One
+// allocation per entry keeps the heap's object count at one per page, and
+// an 8-byte slot (not a 24-byte slice) keeps nodes small: most of the
+// memory of a large keyspace is these slots and allocations.
 type item struct {
-	kv []byte
+	p *byte
 }
 
 func makeItem(key, page []byte) item {
-	buf := make([]byte, len(key)+len(page))
-	copy(buf, key)
-	copy(buf[len(key):], page)
-	return item{buf[:len(key):len(buf)]}
+	var hdr [2 * binary.MaxVarintLen64]byte
+	h := binary.PutUvarint(hdr[:], uint64(len(key)))
+	h += binary.PutUvarint(hdr[h:], uint64(len(page)))
+	buf := make([]byte, h+len(key)+len(page))
+	copy(buf, hdr[:h])
+	copy(buf[h:], key)
+	copy(buf[h+len(key):], page)
+	return item{&buf[0]}
 }
 
-func (it item) page() []byte { return it.kv[len(it.kv):cap(it.kv)] }
+// uvarintAt decodes the uvarint at p+off, returning it and its length.
+func uvarintAt(p unsafe.Pointer, off int) (v uint64, n int) {
+	for shift := 0; ; shift += 7 {
+		b := *(*byte)(unsafe.Add(p, off+n))
+		n++
+		v |= uint64(b&0x7f) << shift
+		if b < 0x80 {
+			return v, n
+		}
+	}
+}
+
+// split returns the item's key and page (each with its own capacity).
+func (it item) split() (key, page []byte) {
+	p := unsafe.Pointer(it.p)
+	kl, n1 := uvarintAt(p, 0)
+	pl, n2 := uvarintAt(p, n1)
+	all := unsafe.Slice((*byte)(unsafe.Add(p, n1+n2)), int(kl+pl))
+	return all[:kl:kl], all[kl:]
+}
+
+func (it item) key() []byte {
+	k, _ := it.split()
+	return k
+}
+
+func (it item) page() []byte {
+	_, pg := it.split()
+	return pg
+}
 
 // A node's fields are ordered by use: a search reads the header (n, plen,
 // sum, kids, pfx: two cache lines), then one line of abbr, then one item.
@@ -156,7 +192,7 @@ func (x *node) lowerBound(k []byte) (int, bool) {
 		if am := x.abbr[m]; am != a {
 			less = am < a
 		} else {
-			less = bytes.Compare(x.keys[m].kv[p:], k[p:]) < 0
+			less = bytes.Compare(x.keys[m].key()[p:], k[p:]) < 0
 		}
 		if less {
 			lo = m + 1
@@ -164,7 +200,7 @@ func (x *node) lowerBound(k []byte) (int, bool) {
 			hi = m
 		}
 	}
-	return lo, lo < n && x.abbr[lo] == a && bytes.Equal(x.keys[lo].kv[p:], k[p:])
+	return lo, lo < n && x.abbr[lo] == a && bytes.Equal(x.keys[lo].key()[p:], k[p:])
 }
 
 // upperBound returns the number of keys <= k (the child to descend into).
@@ -185,7 +221,7 @@ func (x *node) upperBound(k []byte) int {
 		if am := x.abbr[m]; am != a {
 			le = am < a
 		} else {
-			le = bytes.Compare(x.keys[m].kv[p:], k[p:]) <= 0
+			le = bytes.Compare(x.keys[m].key()[p:], k[p:]) <= 0
 		}
 		if le {
 			lo = m + 1
@@ -204,7 +240,7 @@ func (x *node) reprefix() {
 		x.plen = 0
 		return
 	}
-	first, last := x.keys[0].kv, x.keys[n-1].kv
+	first, last := x.keys[0].key(), x.keys[n-1].key()
 	p := min(len(first), len(last), pfxCap)
 	for i := 0; i < p; i++ {
 		if first[i] != last[i] {
@@ -215,7 +251,7 @@ func (x *node) reprefix() {
 	x.plen = int32(p)
 	copy(x.pfx[:], first[:p])
 	for i := 0; i < n; i++ {
-		x.abbr[i] = abbrev(x.keys[i].kv, p)
+		x.abbr[i] = abbrev(x.keys[i].key(), p)
 	}
 	x.resum()
 }
@@ -262,7 +298,7 @@ func (x *node) insertAt(i int, it item) {
 	copy(x.keys[i+1:n+1], x.keys[i:n])
 	copy(x.abbr[i+1:n+1], x.abbr[i:n])
 	x.keys[i] = it
-	x.abbr[i] = abbrev(it.kv, int(x.plen))
+	x.abbr[i] = abbrev(it.key(), int(x.plen))
 	x.n++
 	x.resum()
 }
@@ -307,7 +343,7 @@ func (t *tree) set(it item) (old item, existed bool) {
 		r := newInternal()
 		r.kids[0] = t.root
 		r.kids[1] = right
-		r.fit(sep.kv)
+		r.fit(sep.key())
 		r.insertAt(0, sep)
 		t.root = r
 	}
@@ -320,7 +356,7 @@ func (t *tree) set(it item) (old item, existed bool) {
 // insert puts it under x; when x splits it returns the new right sibling
 // and the separator to insert in x's parent.
 func (t *tree) insert(x *node, it item) (old item, existed bool, right *node, sep item) {
-	k := it.kv
+	k := it.key()
 	if x.leaf() {
 		i, ok := x.lowerBound(k)
 		if ok {
@@ -341,8 +377,7 @@ func (t *tree) insert(x *node, it item) (old item, existed bool, right *node, se
 			x.fit(k)
 			x.insertAt(i, it)
 		}
-		f := right.keys[0].kv
-		return item{}, false, right, item{f[:len(f):len(f)]}
+		return item{}, false, right, right.keys[0]
 	}
 	i := x.upperBound(k)
 	old, existed, cr, csep := t.insert(x.kids[i], it)
@@ -380,7 +415,7 @@ func (t *tree) insert(x *node, it item) (old item, existed bool, right *node, se
 // insertSep inserts separator sep at slot i and child c at i+1.
 func (x *node) insertSep(i int, sep item, c *node) {
 	n := int(x.n)
-	x.fit(sep.kv)
+	x.fit(sep.key())
 	x.insertAt(i, sep)
 	copy(x.kids[i+2:n+2], x.kids[i+1:n+1])
 	x.kids[i+1] = c
@@ -488,8 +523,7 @@ func (x *node) rebalance(i int) {
 		}
 		l.reprefix()
 		r.reprefix()
-		f := r.keys[0].kv
-		x.setSep(j, item{f[:len(f):len(f)]})
+		x.setSep(j, r.keys[0])
 		return
 	}
 	sep := x.keys[j]
@@ -554,9 +588,9 @@ func (x *node) removeSep(j int) {
 
 // setSep replaces separator j.
 func (x *node) setSep(j int, sep item) {
-	x.fit(sep.kv)
+	x.fit(sep.key())
 	x.keys[j] = sep
-	x.abbr[j] = abbrev(sep.kv, int(x.plen))
+	x.abbr[j] = abbrev(sep.key(), int(x.plen))
 	x.resum()
 }
 

@@ -23,15 +23,15 @@ func check(t *testing.T, tr *tree) {
 		}
 		p := int(x.plen)
 		for i := 0; i < n; i++ {
-			k := x.keys[i].kv
+			k := x.keys[i].key()
 			if len(k) < p || !bytes.Equal(k[:p], x.pfx[:p]) {
 				t.Fatalf("key %q lacks the node's prefix %q", k, x.pfx[:p])
 			}
 			if x.abbr[i] != abbrev(k, p) {
 				t.Fatalf("key %q: abbreviation %x, want %x", k, x.abbr[i], abbrev(k, p))
 			}
-			if i > 0 && bytes.Compare(x.keys[i-1].kv, k) >= 0 {
-				t.Fatalf("keys out of order: %q then %q", x.keys[i-1].kv, k)
+			if i > 0 && bytes.Compare(x.keys[i-1].key(), k) >= 0 {
+				t.Fatalf("keys out of order: %q then %q", x.keys[i-1].key(), k)
 			}
 			if lo != nil && bytes.Compare(k, lo) < 0 || hi != nil && bytes.Compare(k, hi) >= 0 {
 				t.Fatalf("key %q outside [%q, %q)", k, lo, hi)
@@ -43,7 +43,7 @@ func check(t *testing.T, tr *tree) {
 			}
 		}
 		for i := n; i < maxSlots; i++ {
-			if x.keys[i].kv != nil {
+			if x.keys[i].p != nil {
 				t.Fatalf("slot %d of %d not cleared", i, n)
 			}
 		}
@@ -59,10 +59,10 @@ func check(t *testing.T, tr *tree) {
 		for i := 0; i <= n; i++ {
 			clo, chi := lo, hi
 			if i > 0 {
-				clo = x.keys[i-1].kv
+				clo = x.keys[i-1].key()
 			}
 			if i < n {
-				chi = x.keys[i].kv
+				chi = x.keys[i].key()
 			}
 			if x.kids[i] == nil {
 				t.Fatalf("child %d of %d missing", i, n)
@@ -190,7 +190,7 @@ func TestTreeModel(t *testing.T) {
 			limit := r.Intn(200)
 			if i%2 == 0 {
 				tr.ascend(b, func(it item) bool {
-					got = append(got, string(it.kv))
+					got = append(got, string(it.key()))
 					return len(got) < limit
 				})
 				j := sort.SearchStrings(ks, string(b))
@@ -204,7 +204,7 @@ func TestTreeModel(t *testing.T) {
 					end = b
 				}
 				tr.descend(end, func(it item) bool {
-					got = append(got, string(it.kv))
+					got = append(got, string(it.key()))
 					return len(got) < limit
 				})
 				j := len(ks)
@@ -307,8 +307,8 @@ func TestTreeRotateRight(t *testing.T) {
 	// Fill the second-to-last internal node by inserting odd keys in its range.
 	root := tr.root
 	prev := root.kids[root.n-1]
-	lo := root.keys[root.n-2].kv
-	hi := root.keys[root.n-1].kv
+	lo := root.keys[root.n-2].key()
+	hi := root.keys[root.n-1].key()
 	for i := 1; i < 20000 && prev.n < maxSlots-8; i += 2 {
 		if k := key(i); bytes.Compare(k, lo) > 0 && bytes.Compare(k, hi) < 0 {
 			tr.set(makeItem(k, nil))

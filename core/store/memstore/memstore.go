@@ -122,18 +122,20 @@ func (t *tx) Scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 	}
 	if !reverse {
 		t.s.tree.ascend(start, func(it item) bool {
-			if end != nil && bytes.Compare(it.kv, end) >= 0 {
+			k, pg := it.split()
+			if end != nil && bytes.Compare(k, end) >= 0 {
 				return false
 			}
-			return fn(it.kv[:len(it.kv):len(it.kv)], it.page())
+			return fn(k, pg)
 		})
 		return nil
 	}
 	t.s.tree.descend(end, func(it item) bool {
-		if bytes.Compare(it.kv, start) < 0 {
+		k, pg := it.split()
+		if bytes.Compare(k, start) < 0 {
 			return false
 		}
-		return fn(it.kv[:len(it.kv):len(it.kv)], it.page())
+		return fn(k, pg)
 	})
 	return nil
 }
@@ -157,7 +159,7 @@ func (t *tx) Rollback() error {
 		if u.existed {
 			t.s.tree.set(u.old)
 		} else {
-			t.s.tree.delete(u.key.kv)
+			t.s.tree.delete(u.key.key())
 		}
 	}
 	t.done = true
