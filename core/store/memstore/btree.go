@@ -87,15 +87,22 @@ func (it item) page() []byte {
 }
 
 // A node's fields are ordered by use: a search reads the header (n, plen,
-// sum, kids, pfx: two cache lines), then one line of abbr, then one item.
+// sum, kids, pfx: two cache lines), then one block of 8 slots (two lines,
+// abbreviations and items together), then the item it lands on.
 type node struct {
 	n    int32                // keys (leaf) or separators (internal)
 	plen int32                // every key here starts with pfx[:plen]
-	sum  [maxSlots / 8]uint64 // abbr[0], abbr[8], ...: where to look in abbr
+	sum  [maxSlots / 8]uint64 // s[0].a, s[8].a, ...: which block of s to search
 	kids *[maxSlots + 1]*node // nil for a leaf
 	pfx  [pfxCap]byte
-	abbr [maxSlots]uint64
-	keys [maxSlots]item
+	s    [maxSlots]slot
+}
+
+// slot is a key's abbreviation and its item, side by side: the block of
+// slots a search ends in holds the item it then reads.
+type slot struct {
+	a  uint64
+	it item
 }
 
 func (x *node) leaf() bool { return x.kids == nil }
@@ -169,7 +176,7 @@ func (x *node) narrow(a uint64) (lo, hi int) {
 // resum refreshes the summary after abbr changed.
 func (x *node) resum() {
 	for j := 0; j < int(x.n); j += 8 {
-		x.sum[j>>3] = x.abbr[j]
+		x.sum[j>>3] = x.s[j].a
 	}
 }
 
@@ -189,10 +196,10 @@ func (x *node) lowerBound(k []byte) (int, bool) {
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		var less bool
-		if am := x.abbr[m]; am != a {
+		if am := x.s[m].a; am != a {
 			less = am < a
 		} else {
-			less = bytes.Compare(x.keys[m].key()[p:], k[p:]) < 0
+			less = bytes.Compare(x.s[m].it.key()[p:], k[p:]) < 0
 		}
 		if less {
 			lo = m + 1
@@ -200,7 +207,7 @@ func (x *node) lowerBound(k []byte) (int, bool) {
 			hi = m
 		}
 	}
-	return lo, lo < n && x.abbr[lo] == a && bytes.Equal(x.keys[lo].key()[p:], k[p:])
+	return lo, lo < n && x.s[lo].a == a && bytes.Equal(x.s[lo].it.key()[p:], k[p:])
 }
 
 // upperBound returns the number of keys <= k (the child to descend into).
@@ -218,10 +225,10 @@ func (x *node) upperBound(k []byte) int {
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		var le bool
-		if am := x.abbr[m]; am != a {
+		if am := x.s[m].a; am != a {
 			le = am < a
 		} else {
-			le = bytes.Compare(x.keys[m].key()[p:], k[p:]) <= 0
+			le = bytes.Compare(x.s[m].it.key()[p:], k[p:]) <= 0
 		}
 		if le {
 			lo = m + 1
@@ -240,7 +247,7 @@ func (x *node) reprefix() {
 		x.plen = 0
 		return
 	}
-	first, last := x.keys[0].key(), x.keys[n-1].key()
+	first, last := x.s[0].it.key(), x.s[n-1].it.key()
 	p := min(len(first), len(last), pfxCap)
 	for i := 0; i < p; i++ {
 		if first[i] != last[i] {
@@ -251,7 +258,7 @@ func (x *node) reprefix() {
 	x.plen = int32(p)
 	copy(x.pfx[:], first[:p])
 	for i := 0; i < n; i++ {
-		x.abbr[i] = abbrev(x.keys[i].key(), p)
+		x.s[i].a = abbrev(x.s[i].it.key(), p)
 	}
 	x.resum()
 }
@@ -277,14 +284,14 @@ func (x *node) fit(k []byte) {
 	if d >= 8 {
 		head = binary.BigEndian.Uint64(x.pfx[q:])
 		for i := 0; i < int(x.n); i++ {
-			x.abbr[i] = head
+			x.s[i].a = head
 		}
 	} else {
 		var b [8]byte
 		copy(b[:], x.pfx[q:p])
 		head = binary.BigEndian.Uint64(b[:])
 		for i := 0; i < int(x.n); i++ {
-			x.abbr[i] = head | x.abbr[i]>>(8*d)
+			x.s[i].a = head | x.s[i].a>>(8*d)
 		}
 	}
 	x.plen = int32(q)
@@ -295,19 +302,17 @@ func (x *node) fit(k []byte) {
 // shares its prefix (fit).
 func (x *node) insertAt(i int, it item) {
 	n := int(x.n)
-	copy(x.keys[i+1:n+1], x.keys[i:n])
-	copy(x.abbr[i+1:n+1], x.abbr[i:n])
-	x.keys[i] = it
-	x.abbr[i] = abbrev(it.key(), int(x.plen))
+	copy(x.s[i+1:n+1], x.s[i:n])
+	x.s[i].it = it
+	x.s[i].a = abbrev(it.key(), int(x.plen))
 	x.n++
 	x.resum()
 }
 
 func (x *node) removeAt(i int) {
 	n := int(x.n)
-	copy(x.keys[i:n-1], x.keys[i+1:n])
-	copy(x.abbr[i:n-1], x.abbr[i+1:n])
-	x.keys[n-1] = item{}
+	copy(x.s[i:n-1], x.s[i+1:n])
+	x.s[n-1].it = item{}
 	x.n--
 	x.resum()
 }
@@ -332,7 +337,7 @@ func (t *tree) get(k []byte) (item, bool) {
 	if !ok {
 		return item{}, false
 	}
-	return x.keys[i], true
+	return x.s[i].it, true
 }
 
 // set inserts it, or replaces the item with its key: old is the item
@@ -360,8 +365,8 @@ func (t *tree) insert(x *node, it item) (old item, existed bool, right *node, se
 	if x.leaf() {
 		i, ok := x.lowerBound(k)
 		if ok {
-			old = x.keys[i]
-			x.keys[i] = it
+			old = x.s[i].it
+			x.s[i].it = it
 			return old, true, nil, item{}
 		}
 		if x.n < maxSlots {
@@ -377,7 +382,7 @@ func (t *tree) insert(x *node, it item) (old item, existed bool, right *node, se
 			x.fit(k)
 			x.insertAt(i, it)
 		}
-		return item{}, false, right, right.keys[0]
+		return item{}, false, right, right.s[0].it
 	}
 	i := x.upperBound(k)
 	old, existed, cr, csep := t.insert(x.kids[i], it)
@@ -392,13 +397,13 @@ func (t *tree) insert(x *node, it item) (old item, existed bool, right *node, se
 	// Split this internal node: the middle separator moves up.
 	right = newInternal()
 	mid := maxSlots / 2
-	up := x.keys[mid]
+	up := x.s[mid].it
 	rn := maxSlots - mid - 1
-	copy(right.keys[:rn], x.keys[mid+1:])
+	copy(right.s[:rn], x.s[mid+1:])
 	copy(right.kids[:rn+1], x.kids[mid+1:])
 	right.n = int32(rn)
 	for j := mid; j < maxSlots; j++ {
-		x.keys[j] = item{}
+		x.s[j].it = item{}
 		x.kids[j+1] = nil
 	}
 	x.n = int32(mid)
@@ -436,9 +441,9 @@ func (x *node) split(i int) *node {
 		mid = maxSlots / 2
 	}
 	rn := maxSlots - mid
-	copy(right.keys[:rn], x.keys[mid:])
+	copy(right.s[:rn], x.s[mid:])
 	for j := mid; j < maxSlots; j++ {
-		x.keys[j] = item{}
+		x.s[j].it = item{}
 	}
 	right.n = int32(rn)
 	x.n = int32(mid)
@@ -466,7 +471,7 @@ func (t *tree) remove(x *node, k []byte) (item, bool) {
 		if !ok {
 			return item{}, false
 		}
-		old := x.keys[i]
+		old := x.s[i].it
 		x.removeAt(i)
 		return old, true
 	}
@@ -493,7 +498,7 @@ func (x *node) rebalance(i int) {
 	l, r := x.kids[j], x.kids[j+1]
 	if l.leaf() {
 		if int(l.n+r.n) <= maxSlots {
-			copy(l.keys[l.n:], r.keys[:r.n])
+			copy(l.s[l.n:], r.s[:r.n])
 			l.n += r.n
 			l.reprefix()
 			x.removeSep(j)
@@ -504,33 +509,33 @@ func (x *node) rebalance(i int) {
 		want := total / 2
 		if int(l.n) < want {
 			m := want - int(l.n)
-			copy(l.keys[l.n:], r.keys[:m])
-			copy(r.keys[:], r.keys[m:r.n])
+			copy(l.s[l.n:], r.s[:m])
+			copy(r.s[:], r.s[m:r.n])
 			for q := int(r.n) - m; q < int(r.n); q++ {
-				r.keys[q] = item{}
+				r.s[q].it = item{}
 			}
 			l.n += int32(m)
 			r.n -= int32(m)
 		} else {
 			m := int(l.n) - want
-			copy(r.keys[m:], r.keys[:r.n])
-			copy(r.keys[:m], l.keys[int(l.n)-m:l.n])
+			copy(r.s[m:], r.s[:r.n])
+			copy(r.s[:m], l.s[int(l.n)-m:l.n])
 			for q := int(l.n) - m; q < int(l.n); q++ {
-				l.keys[q] = item{}
+				l.s[q].it = item{}
 			}
 			l.n -= int32(m)
 			r.n += int32(m)
 		}
 		l.reprefix()
 		r.reprefix()
-		x.setSep(j, r.keys[0])
+		x.setSep(j, r.s[0].it)
 		return
 	}
-	sep := x.keys[j]
+	sep := x.s[j].it
 	if int(l.n+r.n)+1 <= maxSlots {
 		ln := int(l.n)
-		l.keys[ln] = sep
-		copy(l.keys[ln+1:], r.keys[:r.n])
+		l.s[ln].it = sep
+		copy(l.s[ln+1:], r.s[:r.n])
 		copy(l.kids[ln+1:], r.kids[:r.n+1])
 		l.n += r.n + 1
 		l.reprefix()
@@ -543,15 +548,15 @@ func (x *node) rebalance(i int) {
 	if int(l.n) < want {
 		m := want - int(l.n) // keys moving left, the last one goes up
 		ln := int(l.n)
-		l.keys[ln] = sep
-		copy(l.keys[ln+1:], r.keys[:m-1])
+		l.s[ln].it = sep
+		copy(l.s[ln+1:], r.s[:m-1])
 		copy(l.kids[ln+1:], r.kids[:m])
-		up := r.keys[m-1]
+		up := r.s[m-1].it
 		rn := int(r.n)
-		copy(r.keys[:], r.keys[m:rn])
+		copy(r.s[:], r.s[m:rn])
 		copy(r.kids[:], r.kids[m:rn+1])
 		for q := rn - m; q < rn; q++ {
-			r.keys[q] = item{}
+			r.s[q].it = item{}
 			r.kids[q+1] = nil
 		}
 		l.n += int32(m)
@@ -560,14 +565,14 @@ func (x *node) rebalance(i int) {
 	} else {
 		m := int(l.n) - want // keys moving right, the first one goes up
 		ln, rn := int(l.n), int(r.n)
-		copy(r.keys[m:], r.keys[:rn])
+		copy(r.s[m:], r.s[:rn])
 		copy(r.kids[m:], r.kids[:rn+1])
-		r.keys[m-1] = sep
-		copy(r.keys[:m-1], l.keys[ln-m+1:ln])
+		r.s[m-1].it = sep
+		copy(r.s[:m-1], l.s[ln-m+1:ln])
 		copy(r.kids[:m], l.kids[ln-m+1:ln+1])
-		up := l.keys[ln-m]
+		up := l.s[ln-m].it
 		for q := ln - m; q < ln; q++ {
-			l.keys[q] = item{}
+			l.s[q].it = item{}
 			l.kids[q+1] = nil
 		}
 		l.n -= int32(m)
@@ -589,8 +594,8 @@ func (x *node) removeSep(j int) {
 // setSep replaces separator j.
 func (x *node) setSep(j int, sep item) {
 	x.fit(sep.key())
-	x.keys[j] = sep
-	x.abbr[j] = abbrev(sep.key(), int(x.plen))
+	x.s[j].it = sep
+	x.s[j].a = abbrev(sep.key(), int(x.plen))
 	x.resum()
 }
 
@@ -606,7 +611,7 @@ func (t *tree) ascendNode(x *node, start []byte, fn func(item) bool) bool {
 			i, _ = x.lowerBound(start)
 		}
 		for ; i < int(x.n); i++ {
-			if !fn(x.keys[i]) {
+			if !fn(x.s[i].it) {
 				return false
 			}
 		}
@@ -640,7 +645,7 @@ func (t *tree) descendNode(x *node, end []byte, fn func(item) bool) bool {
 			i, _ = x.lowerBound(end)
 		}
 		for i--; i >= 0; i-- {
-			if !fn(x.keys[i]) {
+			if !fn(x.s[i].it) {
 				return false
 			}
 		}

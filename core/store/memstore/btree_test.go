@@ -23,27 +23,27 @@ func check(t *testing.T, tr *tree) {
 		}
 		p := int(x.plen)
 		for i := 0; i < n; i++ {
-			k := x.keys[i].key()
+			k := x.s[i].it.key()
 			if len(k) < p || !bytes.Equal(k[:p], x.pfx[:p]) {
 				t.Fatalf("key %q lacks the node's prefix %q", k, x.pfx[:p])
 			}
-			if x.abbr[i] != abbrev(k, p) {
-				t.Fatalf("key %q: abbreviation %x, want %x", k, x.abbr[i], abbrev(k, p))
+			if x.s[i].a != abbrev(k, p) {
+				t.Fatalf("key %q: abbreviation %x, want %x", k, x.s[i].a, abbrev(k, p))
 			}
-			if i > 0 && bytes.Compare(x.keys[i-1].key(), k) >= 0 {
-				t.Fatalf("keys out of order: %q then %q", x.keys[i-1].key(), k)
+			if i > 0 && bytes.Compare(x.s[i-1].it.key(), k) >= 0 {
+				t.Fatalf("keys out of order: %q then %q", x.s[i-1].it.key(), k)
 			}
 			if lo != nil && bytes.Compare(k, lo) < 0 || hi != nil && bytes.Compare(k, hi) >= 0 {
 				t.Fatalf("key %q outside [%q, %q)", k, lo, hi)
 			}
 		}
 		for i := 0; i < n; i += 8 {
-			if x.sum[i/8] != x.abbr[i] {
-				t.Fatalf("summary %d: %x, abbreviation %x", i/8, x.sum[i/8], x.abbr[i])
+			if x.sum[i/8] != x.s[i].a {
+				t.Fatalf("summary %d: %x, abbreviation %x", i/8, x.sum[i/8], x.s[i].a)
 			}
 		}
 		for i := n; i < maxSlots; i++ {
-			if x.keys[i].p != nil {
+			if x.s[i].it.p != nil {
 				t.Fatalf("slot %d of %d not cleared", i, n)
 			}
 		}
@@ -59,10 +59,10 @@ func check(t *testing.T, tr *tree) {
 		for i := 0; i <= n; i++ {
 			clo, chi := lo, hi
 			if i > 0 {
-				clo = x.keys[i-1].key()
+				clo = x.s[i-1].it.key()
 			}
 			if i < n {
-				chi = x.keys[i].key()
+				chi = x.s[i].it.key()
 			}
 			if x.kids[i] == nil {
 				t.Fatalf("child %d of %d missing", i, n)
@@ -307,8 +307,8 @@ func TestTreeRotateRight(t *testing.T) {
 	// Fill the second-to-last internal node by inserting odd keys in its range.
 	root := tr.root
 	prev := root.kids[root.n-1]
-	lo := root.keys[root.n-2].key()
-	hi := root.keys[root.n-1].key()
+	lo := root.s[root.n-2].it.key()
+	hi := root.s[root.n-1].it.key()
 	for i := 1; i < 20000 && prev.n < maxSlots-8; i += 2 {
 		if k := key(i); bytes.Compare(k, lo) > 0 && bytes.Compare(k, hi) < 0 {
 			tr.set(makeItem(k, nil))
