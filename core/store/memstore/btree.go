@@ -174,8 +174,12 @@ func (x *node) narrow(a uint64) (lo, hi int) {
 }
 
 // resum refreshes the summary after abbr changed.
-func (x *node) resum() {
-	for j := 0; j < int(x.n); j += 8 {
+func (x *node) resum() { x.resumFrom(0) }
+
+// resumFrom refreshes the summary after the slots from i on changed: the
+// slots before i, often not in cache, are not read.
+func (x *node) resumFrom(i int) {
+	for j := (i + 7) &^ 7; j < int(x.n); j += 8 {
 		x.sum[j>>3] = x.s[j].a
 	}
 }
@@ -306,7 +310,7 @@ func (x *node) insertAt(i int, it item) {
 	x.s[i].it = it
 	x.s[i].a = abbrev(it.key(), int(x.plen))
 	x.n++
-	x.resum()
+	x.resumFrom(i)
 }
 
 func (x *node) removeAt(i int) {
@@ -314,7 +318,7 @@ func (x *node) removeAt(i int) {
 	copy(x.s[i:n-1], x.s[i+1:n])
 	x.s[n-1].it = item{}
 	x.n--
-	x.resum()
+	x.resumFrom(i)
 }
 
 // tree is the ordered map of items.
@@ -596,7 +600,7 @@ func (x *node) setSep(j int, sep item) {
 	x.fit(sep.key())
 	x.s[j].it = sep
 	x.s[j].a = abbrev(sep.key(), int(x.plen))
-	x.resum()
+	x.resumFrom(j)
 }
 
 // ascend calls fn for the items >= start in order until fn returns false.
