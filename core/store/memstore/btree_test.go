@@ -327,3 +327,46 @@ func TestTreeRotateRight(t *testing.T) {
 		t.Fatalf("%d keys left", tr.len())
 	}
 }
+
+// leafFill returns the number of leaves and how full they are on average.
+func leafFill(tr *tree) (int, float64) {
+	leaves, slots := 0, 0
+	var walk func(x *node)
+	walk = func(x *node) {
+		if x.leaf() {
+			leaves++
+			slots += int(x.n)
+			return
+		}
+		for i := 0; i <= int(x.n); i++ {
+			walk(x.kids[i])
+		}
+	}
+	walk(tr.root)
+	return leaves, float64(slots) / float64(leaves*maxSlots)
+}
+
+// TestTreeFill checks that leaves stay well filled for fills in numeric
+// order of names (field:0, field:1, ...: lexicographically, each long
+// name goes one key after the previous), as HSET and ZADD of numbered
+// elements do, and for random fills (about 69%, a B-tree's usual).
+func TestTreeFill(t *testing.T) {
+	const n = 300000
+	key := func(i int) []byte { return []byte("e\x00\x00\x00\x00\x00\x00\x00\x01field:" + strconv.Itoa(i)) }
+	tr := newTree()
+	for i := 0; i < n; i++ {
+		tr.set(makeItem(key(i), nil))
+	}
+	check(t, tr)
+	if l, f := leafFill(tr); f < 0.62 {
+		t.Errorf("numbered fill: %d leaves %.0f%% full", l, 100*f)
+	}
+	tr = newTree()
+	for _, i := range rand.New(rand.NewSource(1)).Perm(n) {
+		tr.set(makeItem(key(i), nil))
+	}
+	check(t, tr)
+	if l, f := leafFill(tr); f < 0.62 {
+		t.Errorf("random fill: %d leaves %.0f%% full", l, 100*f)
+	}
+}
