@@ -15,6 +15,7 @@ import (
 	"github.com/foliodb/folio/core"
 	"github.com/foliodb/folio/core/resp"
 	"github.com/foliodb/folio/core/store"
+	"github.com/foliodb/folio/core/store/logstore"
 	"github.com/foliodb/folio/core/store/memstore"
 	"github.com/foliodb/folio/hosts/native/sqlitestore"
 )
@@ -31,6 +32,9 @@ import (
 //
 //	FOLIO_SCALE=mem go test ./core -run TestScaleRatios -v -timeout 30m
 //	FOLIO_SCALE=mem,sqlite go test ./core -run TestScaleRatios -v -timeout 60m
+//
+// (sqlite is a file as the hosts open it, the write log over SQLite;
+// sqlite-raw is SQLite alone, as BenchmarkScale/sqlite measures it.)
 //
 // Operations pick random elements at both sizes (at 10, all of them are in
 // cache; at 1,000,000 few are: that is the cost this measures).
@@ -49,14 +53,21 @@ func TestScaleRatios(t *testing.T) {
 		switch st {
 		case "mem":
 			open = func() store.Store { return memstore.New() }
-		case "sqlite":
+		case "sqlite", "sqlite-raw":
+			// sqlite is a file as the hosts open it (native.OpenStore):
+			// the write log over SQLite; sqlite-raw is SQLite alone.
+			raw := st == "sqlite-raw"
 			open = func() store.Store {
 				s, err := sqlitestore.Open(filepath.Join(t.TempDir(), "scale.db"), sqlitestore.Options{})
 				if err != nil {
 					t.Fatal(err)
 				}
-				t.Cleanup(func() { s.Close() })
-				return s
+				var out store.Store = s
+				if !raw {
+					out = logstore.New(s, logstore.Options{})
+				}
+				t.Cleanup(func() { out.Close() })
+				return out
 			}
 		default:
 			t.Fatalf("unknown store %q", st)
