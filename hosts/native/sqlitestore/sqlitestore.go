@@ -187,7 +187,7 @@ func Open(path string, opt Options) (*Store, error) {
 	if opt.CheckpointPages <= 0 {
 		opt.CheckpointPages = 1000
 	}
-	conn, err := sqlite3.Open(path)
+	conn, err := sqlite3.Open(fileURI(path))
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 	}
@@ -289,7 +289,7 @@ func (s *Store) init(mode string) error {
 // waits). Passive checkpoints never block readers or writers. Without a
 // second connection SQLite's automatic checkpoint stays on.
 func (s *Store) startCheckpointer(mode string) {
-	c2, err := sqlite3.Open(s.path)
+	c2, err := sqlite3.Open(fileURI(s.path))
 	if err == nil {
 		err = c2.BusyTimeout(100 * time.Millisecond)
 		if err == nil {
