@@ -69,6 +69,11 @@ type Options struct {
 	// commit merges it, so that a merge, one base transaction, stays
 	// small (a WAL grows by what one transaction writes). Default 8 MiB.
 	MergeBytes int
+	// MergeDeletes is the number of deletions in the overlay at which a
+	// commit merges it: a range scan steps over every deletion in its
+	// range (a small sorted set whose scores keep changing leaves one per
+	// update), so they must not pile up. Default 1024.
+	MergeDeletes int
 }
 
 // entry is one key's latest unmerged write, kept by value in the trees so
@@ -118,6 +123,7 @@ type Store struct {
 	ov     *btree.BTreeG[entry] // committed, unmerged writes, in key order
 	ovIdx  map[string]entry     // the same, for point lookups: a hash probe is a cache miss or two, a B-tree descent a dozen
 	ovSize int                  // bytes of keys and pages in the overlay
+	ovDels int                  // deletions in the overlay
 	last   uint64               // highest record applied to ov
 	merged uint64               // merge watermark seen
 	extVer uint64
@@ -139,6 +145,9 @@ func New(base store.Store, opts Options) *Store {
 	if opts.MergeBytes <= 0 {
 		opts.MergeBytes = 8 << 20
 	}
+	if opts.MergeDeletes <= 0 {
+		opts.MergeDeletes = 1024
+	}
 	s := &Store{base: base, opts: opts, ov: newTree(), ovIdx: map[string]entry{}, gpend: newTree()}
 	s.ext, _ = base.(store.Changes)
 	s.tx.s = s
@@ -155,6 +164,12 @@ func (s *Store) Overlay() int { return s.ov.Len() }
 func (s *Store) ovSet(e entry) {
 	if old, ok := s.ov.Set(e); ok {
 		s.ovSize -= cap(old.kv)
+		if old.del() {
+			s.ovDels--
+		}
+	}
+	if e.del() {
+		s.ovDels++
 	}
 	s.ovSize += cap(e.kv)
 	s.ovIdx[string(e.kv)] = e
@@ -163,6 +178,9 @@ func (s *Store) ovSet(e entry) {
 func (s *Store) ovDelete(e entry) {
 	if old, ok := s.ov.Delete(e); ok {
 		s.ovSize -= cap(old.kv)
+		if old.del() {
+			s.ovDels--
+		}
 	}
 	delete(s.ovIdx, string(e.kv))
 }
@@ -170,7 +188,7 @@ func (s *Store) ovDelete(e entry) {
 func (s *Store) ovClear() {
 	s.ov.Clear()
 	clear(s.ovIdx)
-	s.ovSize = 0
+	s.ovSize, s.ovDels = 0, 0
 }
 
 func recKey(seq uint64) []byte {
@@ -359,7 +377,14 @@ func (s *Store) logCommit(bt store.Tx, pend *btree.BTreeG[entry]) (done func(), 
 	if err := putRecord(bt, seq, encode(pend)); err != nil {
 		return nil, err
 	}
-	if s.ov.Len()+pend.Len() < s.opts.MergeEntries && s.ovSize < s.opts.MergeBytes {
+	dels := s.ovDels
+	pend.Scan(func(e entry) bool {
+		if e.del() {
+			dels++
+		}
+		return true
+	})
+	if s.ov.Len()+pend.Len() < s.opts.MergeEntries && s.ovSize < s.opts.MergeBytes && dels < s.opts.MergeDeletes {
 		return func() {
 			pend.Scan(func(e entry) bool {
 				s.ovSet(e.withSeq(seq))
