@@ -1,14 +1,15 @@
 package core
 
 import (
+	"bytes"
 	"sort"
 	"strings"
 
 	"github.com/foliodb/folio/core/resp"
 )
 
-// commandsRESP (commands_resp.go) holds Redis 7.0's own replies to COMMAND and COMMAND DOCS
-// (RESP3), captured by conformance/cmd/gencommands. Arity, flags and key
+// commandsDeflate (commands_resp.go) holds Redis 7.0's own replies to COMMAND and COMMAND DOCS
+// (RESP3), captured by conformance/cmd/gencommands and stored compressed. Arity, flags and key
 // positions of every command come from it, so they are Redis's exactly.
 
 // Handler runs one command. It writes its reply through c.W and returns an
@@ -45,7 +46,11 @@ var (
 )
 
 func loadRedisTable() {
-	rd := resp.NewReader(strings.NewReader(strings.Join(commandsRESP[:], "")))
+	raw, ok := inflate(commandsDeflate, commandsRESPLen)
+	if !ok {
+		panic("core: the command table (commands_resp.go) does not decode")
+	}
+	rd := resp.NewReader(bytes.NewReader(raw))
 	ver, _ := rd.Read()
 	redisVersion = ver.Str
 	info, _ := rd.Read()

@@ -129,7 +129,7 @@ func start(cfg config, st store.Store) (*instance, error) {
 	}
 	mc := wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize").
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
-	mod, err := r.InstantiateModule(h.ctx, cm, mc)
+	mod, err := r.InstantiateModule(withMemory(h.ctx), cm, mc)
 	if err != nil {
 		return nil, fmt.Errorf("wasm: instantiate: %w", err)
 	}

@@ -4,8 +4,7 @@ package main
 
 import (
 	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
+	_ "unsafe" // go:linkname
 )
 
 // The Go collector paced by GOGC runs concurrently with the program, but
@@ -16,21 +15,31 @@ import (
 // itself, between commands, once enough was allocated. The memory limit
 // keeps a single command that allocates a lot from outgrowing memory: the
 // runtime still collects on its own near it.
+//
+// runtime/debug would set both, but it imports os, fmt and time, which
+// add 400 KB to folio.wasm; the runtime exports the two setters to it by
+// name, and they are reached here the same way.
 const (
 	gcCheckEvery = 64       // exec calls between looks at the allocation counter
 	gcAfter      = 16 << 20 // bytes allocated between collections
 	gcLimit      = 512 << 20
 )
 
+//go:linkname setGCPercent runtime/debug.setGCPercent
+func setGCPercent(int32) int32
+
+//go:linkname setMemoryLimit runtime/debug.setMemoryLimit
+func setMemoryLimit(int64) int64
+
 var (
-	gcSample    = []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	gcStats     runtime.MemStats
 	gcLastAlloc uint64
 	gcCalls     int
 )
 
 func init() {
-	debug.SetGCPercent(-1)
-	debug.SetMemoryLimit(gcLimit)
+	setGCPercent(-1)
+	setMemoryLimit(gcLimit)
 }
 
 // maybeCollect runs a collection when gcAfter bytes were allocated since
@@ -40,10 +49,10 @@ func maybeCollect() {
 	if gcCalls%gcCheckEvery != 0 {
 		return
 	}
-	metrics.Read(gcSample)
-	if a := gcSample[0].Value.Uint64(); a-gcLastAlloc >= gcAfter {
+	runtime.ReadMemStats(&gcStats)
+	if a := gcStats.TotalAlloc; a-gcLastAlloc >= gcAfter {
 		runtime.GC()
-		metrics.Read(gcSample)
-		gcLastAlloc = gcSample[0].Value.Uint64()
+		runtime.ReadMemStats(&gcStats)
+		gcLastAlloc = gcStats.TotalAlloc
 	}
 }

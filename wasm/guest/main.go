@@ -13,7 +13,6 @@ package main
 
 import (
 	"encoding/binary"
-	"strconv"
 	"unsafe"
 
 	"github.com/foliodb/folio/core"
@@ -185,7 +184,7 @@ func exec(id int64, n int32) int32 {
 	w.B = w.B[:0]
 	// Arguments alias one copy of the request, so a command that keeps an
 	// argument never sees the next request.
-	req := append(make([]byte, 0, n), in[:n]...)
+	req := copyRequest(in[:n])
 	var flags uint32
 	var deadline int64
 	total := len(req)
@@ -223,6 +222,26 @@ func exec(id int64, n int32) int32 {
 	return int32(len(w.B))
 }
 
+// Requests are copied into chunks of reqChunk bytes, carved one after
+// the other, so most execs allocate nothing for their copy. Nothing is
+// ever written twice in a chunk: an argument a command keeps stays valid
+// (and keeps its chunk alive).
+const reqChunk = 8 << 10
+
+var chunk []byte
+
+func copyRequest(b []byte) []byte {
+	if len(b) > reqChunk/4 {
+		return append(make([]byte, 0, len(b)), b...)
+	}
+	if len(b) > cap(chunk)-len(chunk) {
+		chunk = make([]byte, 0, reqChunk)
+	}
+	start := len(chunk)
+	chunk = append(chunk, b...)
+	return chunk[start:len(chunk):len(chunk)]
+}
+
 // parse reads one RESP array of bulk strings from b. A malformed request
 // gives Redis's protocol error text.
 func parse(dst [][]byte, b []byte) ([][]byte, []byte, string) {
@@ -230,23 +249,39 @@ func parse(dst [][]byte, b []byte) ([][]byte, []byte, string) {
 	if !ok || len(line) == 0 || line[0] != '*' {
 		return dst, nil, "ERR Protocol error: expected '*', got '" + first(line) + "'"
 	}
-	n, err := strconv.ParseInt(string(line[1:]), 10, 64)
-	if err != nil || n > 1024*1024 {
+	n, ok := parseLen(line[1:])
+	if !ok || n > 1024*1024 {
 		return dst, nil, "ERR Protocol error: invalid multibulk length"
 	}
-	for i := int64(0); i < n; i++ {
+	for i := 0; i < n; i++ {
 		line, rest, ok = cutLine(rest)
 		if !ok || len(line) == 0 || line[0] != '$' {
 			return dst, nil, "ERR Protocol error: expected '$', got '" + first(line) + "'"
 		}
-		sz, err := strconv.ParseInt(string(line[1:]), 10, 64)
-		if err != nil || sz < 0 || sz > maxBulkSize || sz+2 > int64(len(rest)) {
+		sz, ok := parseLen(line[1:])
+		if !ok || sz > maxBulkSize || sz+2 > len(rest) {
 			return dst, nil, "ERR Protocol error: invalid bulk length"
 		}
 		dst = append(dst, rest[:sz:sz])
 		rest = rest[sz+2:]
 	}
 	return dst, rest, ""
+}
+
+// parseLen reads a RESP length: decimal digits, at most 10 of them (a
+// negative or longer length is invalid here).
+func parseLen(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 10 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 func cutLine(b []byte) (line, rest []byte, ok bool) {

@@ -65,19 +65,52 @@ type Options struct {
 	// MergeEntries is the overlay size (distinct keys) at which a commit
 	// merges the overlay into the pages. Default 1<<16.
 	MergeEntries int
+	// MergeBytes is the overlay size in bytes (keys and pages) at which a
+	// commit merges it, so that a merge, one base transaction, stays
+	// small (a WAL grows by what one transaction writes). Default 8 MiB.
+	MergeBytes int
+	// MergeDeletes is the number of deletions in the overlay at which a
+	// commit merges it: a range scan steps over every deletion in its
+	// range (a small sorted set whose scores keep changing leaves one per
+	// update), so they must not pile up. Default 1024.
+	MergeDeletes int
 }
 
-// entry is one key's latest unmerged write.
+// entry is one key's latest unmerged write, kept by value in the trees so
+// a comparison reads the key without a hop through a pointer. kv is the
+// key, and the page follows it up to cap(kv) (one allocation).
 type entry struct {
-	key  []byte
-	page []byte // nil when del
-	del  bool
-	seq  uint64 // record that wrote it; 0 while pending in a transaction or group
+	kv  []byte
+	seq uint64 // record that wrote it (0 while pending), delFlag when a deletion
 }
 
-func lessEntry(a, b *entry) bool { return bytes.Compare(a.key, b.key) < 0 }
+const delFlag = 1 << 63
 
-func newTree() *btree.BTreeG[*entry] {
+func makeEntry(key, page []byte, del bool) entry {
+	kv := make([]byte, len(key)+len(page))
+	copy(kv, key)
+	copy(kv[len(key):], page)
+	e := entry{kv: kv[:len(key):len(kv)]}
+	if del {
+		e.seq = delFlag
+	}
+	return e
+}
+
+func (e entry) key() []byte  { return e.kv }
+func (e entry) page() []byte { return e.kv[len(e.kv):cap(e.kv)] }
+func (e entry) del() bool    { return e.seq&delFlag != 0 }
+func (e entry) num() uint64  { return e.seq &^ delFlag }
+
+// withSeq returns e as written by record seq.
+func (e entry) withSeq(seq uint64) entry {
+	e.seq = e.seq&delFlag | seq
+	return e
+}
+
+func lessEntry(a, b entry) bool { return bytes.Compare(a.kv, b.kv) < 0 }
+
+func newTree() *btree.BTreeG[entry] {
 	return btree.NewBTreeGOptions(lessEntry, btree.Options{NoLocks: true, Degree: 32})
 }
 
@@ -87,18 +120,20 @@ type Store struct {
 	ext  store.Changes // base's, or nil
 	opts Options
 
-	ov     *btree.BTreeG[*entry] // committed, unmerged writes
-	last   uint64                // highest record applied to ov
-	merged uint64                // merge watermark seen
+	ov     *btree.BTreeG[entry] // committed, unmerged writes, in key order
+	ovIdx  map[string]entry     // the same, for point lookups: a hash probe is a cache miss or two, a B-tree descent a dozen
+	ovSize int                  // bytes of keys and pages in the overlay
+	ovDels int                  // deletions in the overlay
+	last   uint64               // highest record applied to ov
+	merged uint64               // merge watermark seen
 	extVer uint64
 	seen   bool // extVer is valid
 
 	// group
-	gtx   store.Tx              // the base transaction of the open group
-	gpend *btree.BTreeG[*entry] // writes committed in the group, not yet logged
+	gtx   store.Tx             // the base transaction of the open group
+	gpend *btree.BTreeG[entry] // writes committed in the group, not yet logged
 
-	tx    tx
-	probe entry
+	tx tx
 }
 
 // New wraps base. The base's pages must have been written through
@@ -107,7 +142,13 @@ func New(base store.Store, opts Options) *Store {
 	if opts.MergeEntries <= 0 {
 		opts.MergeEntries = 1 << 16
 	}
-	s := &Store{base: base, opts: opts, ov: newTree(), gpend: newTree()}
+	if opts.MergeBytes <= 0 {
+		opts.MergeBytes = 8 << 20
+	}
+	if opts.MergeDeletes <= 0 {
+		opts.MergeDeletes = 1024
+	}
+	s := &Store{base: base, opts: opts, ov: newTree(), ovIdx: map[string]entry{}, gpend: newTree()}
 	s.ext, _ = base.(store.Changes)
 	s.tx.s = s
 	s.tx.w = newTree()
@@ -119,6 +160,36 @@ func (s *Store) Base() store.Store { return s.base }
 
 // Overlay reports the number of unmerged entries held in memory.
 func (s *Store) Overlay() int { return s.ov.Len() }
+
+func (s *Store) ovSet(e entry) {
+	if old, ok := s.ov.Set(e); ok {
+		s.ovSize -= cap(old.kv)
+		if old.del() {
+			s.ovDels--
+		}
+	}
+	if e.del() {
+		s.ovDels++
+	}
+	s.ovSize += cap(e.kv)
+	s.ovIdx[string(e.kv)] = e
+}
+
+func (s *Store) ovDelete(e entry) {
+	if old, ok := s.ov.Delete(e); ok {
+		s.ovSize -= cap(old.kv)
+		if old.del() {
+			s.ovDels--
+		}
+	}
+	delete(s.ovIdx, string(e.kv))
+}
+
+func (s *Store) ovClear() {
+	s.ov.Clear()
+	clear(s.ovIdx)
+	s.ovSize, s.ovDels = 0, 0
+}
 
 func recKey(seq uint64) []byte {
 	k := make([]byte, len(recPrefix)+8, len(recPrefix)+12)
@@ -223,20 +294,20 @@ func (s *Store) catchUp(bt store.Tx) error {
 	case w > s.last:
 		// Records this process never saw were merged: the pages have
 		// them, and everything in the overlay is older.
-		s.ov.Clear()
+		s.ovClear()
 		s.last = w
 	case w > s.merged:
 		// Another process merged records this process had applied: drop
 		// them from the overlay, the pages have them now.
-		var drop []*entry
-		s.ov.Scan(func(e *entry) bool {
-			if e.seq <= w {
+		var drop []entry
+		s.ov.Scan(func(e entry) bool {
+			if e.num() <= w {
 				drop = append(drop, e)
 			}
 			return true
 		})
 		for _, e := range drop {
-			s.ov.Delete(e)
+			s.ovDelete(e)
 		}
 	}
 	s.merged = w
@@ -259,13 +330,13 @@ func (s *Store) apply(seq uint64, rec []byte) error {
 			return errCorrupt
 		}
 		rec = rest
-		e := &entry{key: key, del: del, seq: seq}
+		var page []byte
 		if !del {
-			if e.page, rec, ok = readBytes(rec); !ok {
+			if page, rec, ok = readBytes(rec); !ok {
 				return errCorrupt
 			}
 		}
-		s.ov.Set(e)
+		s.ovSet(makeEntry(key, page, del).withSeq(seq))
 	}
 	return nil
 }
@@ -279,19 +350,19 @@ func readBytes(b []byte) (v, rest []byte, ok bool) {
 }
 
 // encode appends the changes in t, in key order, as one record.
-func encode(t *btree.BTreeG[*entry]) []byte {
+func encode(t *btree.BTreeG[entry]) []byte {
 	var rec []byte
-	t.Scan(func(e *entry) bool {
-		if e.del {
+	t.Scan(func(e entry) bool {
+		if e.del() {
 			rec = append(rec, 1)
 		} else {
 			rec = append(rec, 0)
 		}
-		rec = binary.AppendUvarint(rec, uint64(len(e.key)))
-		rec = append(rec, e.key...)
-		if !e.del {
-			rec = binary.AppendUvarint(rec, uint64(len(e.page)))
-			rec = append(rec, e.page...)
+		rec = binary.AppendUvarint(rec, uint64(len(e.key())))
+		rec = append(rec, e.key()...)
+		if !e.del() {
+			rec = binary.AppendUvarint(rec, uint64(len(e.page())))
+			rec = append(rec, e.page()...)
 		}
 		return true
 	})
@@ -301,16 +372,22 @@ func encode(t *btree.BTreeG[*entry]) []byte {
 // logCommit appends the changes in pend as record last+1 inside the base
 // write transaction bt, merging the overlay into the pages when it is
 // large. It returns what to do once bt committed.
-func (s *Store) logCommit(bt store.Tx, pend *btree.BTreeG[*entry]) (done func(), err error) {
+func (s *Store) logCommit(bt store.Tx, pend *btree.BTreeG[entry]) (done func(), err error) {
 	seq := s.last + 1
 	if err := putRecord(bt, seq, encode(pend)); err != nil {
 		return nil, err
 	}
-	if s.ov.Len()+pend.Len() < s.opts.MergeEntries {
+	dels := s.ovDels
+	pend.Scan(func(e entry) bool {
+		if e.del() {
+			dels++
+		}
+		return true
+	})
+	if s.ov.Len()+pend.Len() < s.opts.MergeEntries && s.ovSize < s.opts.MergeBytes && dels < s.opts.MergeDeletes {
 		return func() {
-			pend.Scan(func(e *entry) bool {
-				e.seq = seq
-				s.ov.Set(e)
+			pend.Scan(func(e entry) bool {
+				s.ovSet(e.withSeq(seq))
 				return true
 			})
 			s.last = seq
@@ -322,16 +399,16 @@ func (s *Store) logCommit(bt store.Tx, pend *btree.BTreeG[*entry]) (done func(),
 // merge writes the overlay and pend to the pages in key order, drops
 // every record up to seq and moves the watermark there, inside the base
 // write transaction bt. It returns what to do once bt committed.
-func (s *Store) merge(bt store.Tx, pend *btree.BTreeG[*entry], seq uint64) (done func(), err error) {
+func (s *Store) merge(bt store.Tx, pend *btree.BTreeG[entry], seq uint64) (done func(), err error) {
 	// pend's entries join the overlay (a failed commit drops it all: the
 	// engine reloads after a lost commit, and the records replay).
-	pend.Scan(func(e *entry) bool { e.seq = seq; s.ov.Set(e); return true })
+	pend.Scan(func(e entry) bool { s.ovSet(e.withSeq(seq)); return true })
 	var werr error
-	s.ov.Scan(func(e *entry) bool {
-		if e.del {
-			werr = bt.Delete(e.key)
+	s.ov.Scan(func(e entry) bool {
+		if e.del() {
+			werr = bt.Delete(e.key())
 		} else {
-			werr = bt.Put(e.key, e.page)
+			werr = bt.Put(e.key(), e.page())
 		}
 		return werr == nil
 	})
@@ -347,7 +424,7 @@ func (s *Store) merge(bt store.Tx, pend *btree.BTreeG[*entry], seq uint64) (done
 		return nil, err
 	}
 	return func() {
-		s.ov.Clear()
+		s.ovClear()
 		s.last, s.merged = seq, seq
 	}, nil
 }
@@ -385,7 +462,7 @@ func (s *Store) Merge() error {
 }
 
 // commitBase logs pend and commits the base transaction bt.
-func (s *Store) commitBase(bt store.Tx, pend *btree.BTreeG[*entry]) error {
+func (s *Store) commitBase(bt store.Tx, pend *btree.BTreeG[entry]) error {
 	done, err := s.logCommit(bt, pend)
 	if err == nil {
 		err = bt.Commit()
@@ -405,7 +482,7 @@ func (s *Store) commitBase(bt store.Tx, pend *btree.BTreeG[*entry]) error {
 // forget drops the overlay after a failed commit (a merge may have
 // changed it): the next transaction replays the log from the watermark.
 func (s *Store) forget() {
-	s.ov.Clear()
+	s.ovClear()
 	s.last, s.merged, s.seen = 0, 0, false
 }
 
@@ -515,7 +592,7 @@ func (s *Store) AbortGroup() error {
 type tx struct {
 	s        *Store
 	bt       store.Tx
-	w        *btree.BTreeG[*entry] // this transaction's writes
+	w        *btree.BTreeG[entry] // this transaction's writes
 	active   bool
 	writable bool
 	grouped  bool
@@ -524,37 +601,36 @@ type tx struct {
 var errEnded = errors.New("logstore: transaction has ended")
 
 // find returns the newest unmerged write of key, or nil.
-func (t *tx) find(key []byte) *entry {
+func (t *tx) find(key []byte) (entry, bool) {
 	s := t.s
-	s.probe.key = key
-	defer func() { s.probe.key = nil }()
+	probe := entry{kv: key}
 	if t.w.Len() > 0 {
-		if e, ok := t.w.Get(&s.probe); ok {
-			return e
+		if e, ok := t.w.Get(probe); ok {
+			return e, true
 		}
 	}
 	if t.grouped && s.gpend.Len() > 0 {
-		if e, ok := s.gpend.Get(&s.probe); ok {
-			return e
+		if e, ok := s.gpend.Get(probe); ok {
+			return e, true
 		}
 	}
-	if s.ov.Len() > 0 {
-		if e, ok := s.ov.Get(&s.probe); ok {
-			return e
+	if len(s.ovIdx) > 0 {
+		if e, ok := s.ovIdx[string(key)]; ok {
+			return e, true
 		}
 	}
-	return nil
+	return entry{}, false
 }
 
 func (t *tx) Get(key []byte) ([]byte, bool, error) {
 	if !t.active {
 		return nil, false, errEnded
 	}
-	if e := t.find(key); e != nil {
-		if e.del {
+	if e, ok := t.find(key); ok {
+		if e.del() {
 			return nil, false, nil
 		}
-		return e.page, true, nil
+		return e.page(), true, nil
 	}
 	return t.bt.Get(key)
 }
@@ -569,11 +645,7 @@ func (t *tx) write(key, page []byte, del bool) error {
 	if bytes.HasPrefix(key, reserved) {
 		return ErrReserved
 	}
-	e := &entry{key: append([]byte(nil), key...), del: del}
-	if !del {
-		e.page = append(make([]byte, 0, len(page)), page...)
-	}
-	t.w.Set(e)
+	t.w.Set(makeEntry(key, page, del))
 	return nil
 }
 
@@ -587,7 +659,7 @@ func (t *tx) Commit() error {
 	t.active = false
 	s := t.s
 	if t.grouped {
-		t.w.Scan(func(e *entry) bool { s.gpend.Set(e); return true })
+		t.w.Scan(func(e entry) bool { s.gpend.Set(e); return true })
 		t.w.Clear()
 		return nil
 	}
@@ -657,7 +729,7 @@ func (t *tx) scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 	s := t.s
 	var m merger
 	m.reverse = reverse
-	for _, l := range []*btree.BTreeG[*entry]{t.w, s.gpend, s.ov} {
+	for _, l := range []*btree.BTreeG[entry]{t.w, s.gpend, s.ov} {
 		if l.Len() == 0 || (l == s.gpend && !t.grouped) {
 			continue
 		}
@@ -680,11 +752,11 @@ func (t *tx) scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 		}
 		return bytes.Compare(a, b) < 0
 	}
-	emit := func(e *entry) bool {
-		if e.del {
+	emit := func(e entry) bool {
+		if e.del() {
 			return true
 		}
-		if !fn(e.key, e.page) {
+		if !fn(e.key(), e.page()) {
 			stop = true
 			return false
 		}
@@ -692,8 +764,8 @@ func (t *tx) scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 	}
 	err = t.bt.Scan(start, end, reverse, func(k, p []byte) bool {
 		for {
-			e := m.cur()
-			if e == nil || !before(e.key, k) {
+			e, ok := m.cur()
+			if !ok || !before(e.key(), k) {
 				break
 			}
 			m.next()
@@ -701,7 +773,7 @@ func (t *tx) scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 				return false
 			}
 		}
-		if e := m.cur(); e != nil && bytes.Equal(e.key, k) {
+		if e, ok := m.cur(); ok && bytes.Equal(e.key(), k) {
 			m.next()
 			return emit(e)
 		}
@@ -714,7 +786,7 @@ func (t *tx) scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 	if err != nil || stop {
 		return stop, err
 	}
-	for e := m.cur(); e != nil; e = m.cur() {
+	for e, ok := m.cur(); ok; e, ok = m.cur() {
 		m.next()
 		if !emit(e) {
 			break
@@ -728,26 +800,26 @@ func (t *tx) scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 type merger struct {
 	reverse    bool
 	start, end []byte
-	its        []*btree.IterG[*entry]
+	its        []*btree.IterG[entry]
 	ok         []bool
 	top        int // index of the current entry's iterator, -1 at the end
 }
 
-func (m *merger) add(tr *btree.BTreeG[*entry], start, end []byte) {
+func (m *merger) add(tr *btree.BTreeG[entry], start, end []byte) {
 	m.start, m.end = start, end
 	it := tr.Iter()
 	var ok bool
 	if m.reverse {
-		if end != nil && it.Seek(&entry{key: end}) {
+		if end != nil && it.Seek(entry{kv: end}) {
 			ok = it.Prev()
 		} else {
 			ok = it.Last()
 		}
 	} else {
-		ok = it.Seek(&entry{key: start})
+		ok = it.Seek(entry{kv: start})
 	}
 	m.its = append(m.its, &it)
-	m.ok = append(m.ok, ok && m.in(it.Item().key))
+	m.ok = append(m.ok, ok && m.in(it.Item().kv))
 	m.pick()
 }
 
@@ -766,32 +838,32 @@ func (m *merger) pick() {
 			m.top = i
 			continue
 		}
-		c := bytes.Compare(it.Item().key, m.its[m.top].Item().key)
+		c := bytes.Compare(it.Item().kv, m.its[m.top].Item().kv)
 		if (c < 0 && !m.reverse) || (c > 0 && m.reverse) {
 			m.top = i
 		}
 	}
 }
 
-func (m *merger) cur() *entry {
+func (m *merger) cur() (entry, bool) {
 	if m.top < 0 {
-		return nil
+		return entry{}, false
 	}
-	return m.its[m.top].Item()
+	return m.its[m.top].Item(), true
 }
 
 // next moves past the current key in every iterator.
 func (m *merger) next() {
-	k := m.cur().key
+	k := m.its[m.top].Item().kv
 	for i, it := range m.its {
-		if m.ok[i] && bytes.Equal(it.Item().key, k) {
+		if m.ok[i] && bytes.Equal(it.Item().kv, k) {
 			var ok bool
 			if m.reverse {
 				ok = it.Prev()
 			} else {
 				ok = it.Next()
 			}
-			m.ok[i] = ok && m.in(it.Item().key)
+			m.ok[i] = ok && m.in(it.Item().kv)
 		}
 	}
 	m.pick()

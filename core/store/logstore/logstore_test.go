@@ -345,3 +345,30 @@ func TestFailedMerge(t *testing.T) {
 		}
 	}
 }
+
+// Deletions pile up in the overlay only to MergeDeletes: a range scan
+// steps over each one.
+func TestMergeDeletes(t *testing.T) {
+	st := logstore.New(memstore.New(), logstore.Options{MergeDeletes: 3})
+	tx := mustBegin(t, st, true)
+	for _, k := range []string{"a", "b", "c", "d"} {
+		tx.Put([]byte(k), []byte("1"))
+	}
+	tx.Commit()
+	for i, k := range []string{"a", "b", "c"} {
+		if st.Overlay() == 0 {
+			t.Fatalf("merged after %d deletions, want after 3", i)
+		}
+		tx := mustBegin(t, st, true)
+		tx.Delete([]byte(k))
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st.Overlay() != 0 {
+		t.Fatalf("overlay %d after 3 deletions, want a merge", st.Overlay())
+	}
+	if v := get(t, st, "d"); v != "1" {
+		t.Fatalf("d = %q", v)
+	}
+}

@@ -154,6 +154,10 @@ type Store struct {
 	kick      chan struct{}
 	ckptDone  chan struct{}
 	walFrames int // frames in the WAL after the last commit
+	// ckptMu is held by whichever of this store's connections checkpoints:
+	// SQLite lets one checkpoint run at a time and refuses the others at
+	// once (SQLITE_BUSY, no busy handler).
+	ckptMu sync.Mutex
 
 	get, put, putMany, del                   *sqlite3.Stmt
 	rows                                     []row
@@ -183,7 +187,7 @@ func Open(path string, opt Options) (*Store, error) {
 	if opt.CheckpointPages <= 0 {
 		opt.CheckpointPages = 1000
 	}
-	conn, err := sqlite3.Open(path)
+	conn, err := sqlite3.Open(fileURI(path))
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 	}
@@ -285,7 +289,7 @@ func (s *Store) init(mode string) error {
 // waits). Passive checkpoints never block readers or writers. Without a
 // second connection SQLite's automatic checkpoint stays on.
 func (s *Store) startCheckpointer(mode string) {
-	c2, err := sqlite3.Open(s.path)
+	c2, err := sqlite3.Open(fileURI(s.path))
 	if err == nil {
 		err = c2.BusyTimeout(100 * time.Millisecond)
 		if err == nil {
@@ -319,7 +323,9 @@ func (s *Store) startCheckpointer(mode string) {
 		defer close(s.ckptDone)
 		defer c2.Close()
 		for range s.kick {
+			s.ckptMu.Lock()
 			c2.WALCheckpoint("main", sqlite3.CHECKPOINT_PASSIVE)
+			s.ckptMu.Unlock()
 			// At most one checkpoint per few ms: while a reader pins the
 			// WAL every commit asks again.
 			time.Sleep(2 * time.Millisecond)
@@ -663,12 +669,13 @@ func (s *Store) maybeCheckpoint() {
 		return
 	}
 	s.commits = 0
-	if s.kick != nil && s.walFrames >= 2*s.opt.CheckpointPages {
+	if s.kick != nil && s.walFrames >= 2*s.opt.CheckpointPages && s.ckptMu.TryLock() {
 		// Under a steady write load the background checkpoints never
 		// catch up with the end of the log, and SQLite restarts the log
 		// only once it is all copied back: finish the copy here, between
 		// transactions, so that the next write starts the log over.
 		s.conn.WALCheckpoint("main", sqlite3.CHECKPOINT_PASSIVE)
+		s.ckptMu.Unlock()
 	}
 	fi, err := os.Stat(s.path + "-wal")
 	if err != nil || fi.Size() < s.opt.WALLimit/2 {
@@ -678,9 +685,11 @@ func (s *Store) maybeCheckpoint() {
 	if fi.Size() >= s.opt.WALLimit {
 		wait = 5 * time.Second
 	}
+	s.ckptMu.Lock()
 	s.conn.BusyTimeout(wait)
 	s.conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	s.conn.BusyTimeout(s.opt.BusyTimeout)
+	s.ckptMu.Unlock()
 }
 
 // Checkpoint runs a TRUNCATE checkpoint now, waiting for readers up to the
@@ -692,6 +701,8 @@ func (s *Store) Checkpoint() error {
 		return store.ErrClosed
 	}
 	s.release()
+	s.ckptMu.Lock()
+	defer s.ckptMu.Unlock()
 	return s.conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 }
 
