@@ -178,6 +178,7 @@ type Store struct {
 	kick      chan struct{}
 	ckptDone  chan struct{}
 	walFrames int // frames in the WAL after the last commit
+	kickedAt  int // walFrames when the checkpointer was last asked
 	// ckptMu is held by whichever of this store's connections checkpoints:
 	// SQLite lets one checkpoint run at a time and refuses the others at
 	// once (SQLITE_BUSY, no busy handler).
@@ -306,8 +307,8 @@ func (s *Store) init(mode string) error {
 }
 
 // startCheckpointer moves WAL checkpoints off the commit path: a second
-// connection, in its own goroutine, runs a PASSIVE checkpoint whenever a
-// commit leaves more than Options.CheckpointPages frames in the WAL
+// connection, in its own goroutine, runs a PASSIVE checkpoint each time
+// commits added Options.CheckpointPages frames to the WAL
 // (instead of SQLite's automatic checkpoint, which runs inside the commit
 // that crosses the line, copying pages and syncing files while the writer
 // waits). Passive checkpoints never block readers or writers. Without a
@@ -335,7 +336,13 @@ func (s *Store) startCheckpointer(mode string) {
 	limit := s.opt.CheckpointPages
 	s.conn.WALHook(func(_ *sqlite3.Conn, _ string, pages int) error {
 		s.walFrames = pages
-		if pages >= limit {
+		if pages < s.kickedAt {
+			s.kickedAt = 0 // the log started over
+		}
+		// Once per limit new frames: a checkpoint per commit would sync
+		// the files at every commit.
+		if pages-s.kickedAt >= limit {
+			s.kickedAt = pages
 			select {
 			case s.kick <- struct{}{}:
 			default:
