@@ -17,8 +17,8 @@ func (c *Ctx) elemGet(id uint64, sub []byte) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	var kb [64]byte
-	return tx.Get(elemKey(kb[:0], id, sub))
+	c.ekey = elemKey(c.ekey, id, sub)
+	return tx.Get(c.ekey)
 }
 
 // elemPut writes collection id's element sub.
@@ -27,8 +27,8 @@ func (c *Ctx) elemPut(id uint64, sub, page []byte) error {
 	if err != nil {
 		return err
 	}
-	var kb [64]byte
-	return tx.Put(elemKey(kb[:0], id, sub), page)
+	c.ekey = elemKey(c.ekey, id, sub)
+	return tx.Put(c.ekey, page)
 }
 
 // elemDelete removes collection id's element sub.
@@ -37,8 +37,33 @@ func (c *Ctx) elemDelete(id uint64, sub []byte) error {
 	if err != nil {
 		return err
 	}
-	var kb [64]byte
-	return tx.Delete(elemKey(kb[:0], id, sub))
+	c.ekey = elemKey(c.ekey, id, sub)
+	return tx.Delete(c.ekey)
+}
+
+// bulkWriter returns a scan callback that replies each page as a bulk
+// string, made once per Ctx (they are reused) so a scan allocates none.
+func (c *Ctx) bulkWriter() func(k, v []byte) bool {
+	if c.writeBulk == nil {
+		c.writeBulk = func(_, v []byte) bool {
+			c.W.Bulk(v)
+			return true
+		}
+	}
+	return c.writeBulk
+}
+
+// scanBuf returns scratch with room for n bytes, for the bounds of a scan
+// (which the store reads while the scan runs), or a fresh slice when
+// another scan of the command is running.
+func (c *Ctx) scanBuf(n int) []byte {
+	if c.scanning > 0 {
+		return make([]byte, 0, n)
+	}
+	if cap(c.skey) < n {
+		c.skey = make([]byte, 0, max(n, 64))
+	}
+	return c.skey[:0]
 }
 
 // scanElems calls fn for collection id's elements whose sub is in
@@ -93,6 +118,28 @@ func (c *Ctx) saveCollection(key []byte, r *Record, prev *Record) (deleted bool,
 		return true, nil
 	}
 	return false, c.put(key, r, prev)
+}
+
+// saveElements finishes a write that changed elements of the existing
+// collection key but not its record (r equals prev: same count): it does
+// what put does for a write (wakes blocked clients, marks WATCHers,
+// invalidates tracking) without rewriting the record, saving the store a
+// write. A store shared with other processes still gets the record, whose
+// new stamp is how their WATCH sees the change.
+func (c *Ctx) saveElements(key []byte, r, prev *Record) error {
+	if c.E.hasExt || prev == nil || !sameCollectionRecord(r, prev) {
+		return c.put(key, r, prev)
+	}
+	db := c.db()
+	c.E.signalKey(db, key)
+	c.E.touchWatched(db, key)
+	c.E.trackingWrite(c, key)
+	return nil
+}
+
+func sameCollectionRecord(a, b *Record) bool {
+	return a.Type == b.Type && a.Type != TypeString && a.Stamp == b.Stamp && a.ExpireAt == b.ExpireAt &&
+		a.ID == b.ID && a.Count == b.Count && a.Head == b.Head && a.Tail == b.Tail
 }
 
 // newCollection returns the record of a new, empty collection of type typ

@@ -58,6 +58,8 @@ type Engine struct {
 
 	tracking *trackState // client tracking (tracking.go)
 
+	ctxFree []*Ctx // command contexts to reuse (getCtx)
+
 	execTx  store.Tx // the one transaction of a running EXEC
 	execErr error
 
@@ -150,10 +152,11 @@ type Session struct {
 	NoEvict bool
 	NoTouch bool
 
-	multi   *multiState
-	subs    *sessionSubs
-	waiting *waiter
-	watches []watch
+	multi      *multiState
+	lastLookup *Command // the command last named (resolveCommand)
+	subs       *sessionSubs
+	waiting    *waiter
+	watches    []watch
 	// watchDirty is set when a watched key was written in this process.
 	watchDirty bool
 	track      *sessionTracking // client tracking (tracking.go)
@@ -217,6 +220,61 @@ type Ctx struct {
 	out          Outcome
 
 	deleted map[string]bool // keys deleted by the command, for the "new" event (notifynew.go)
+
+	// Scratch buffers for the keys and pages the command hands the store,
+	// which copies them (store.Tx): rkey for record keys, ekey for element
+	// and expiry-index keys, page for encoded records, and skey for the bounds of a scan
+	// (scanning counts the scans in progress, which must not share it).
+	// They outlive the command: Ctx values are reused (getCtx).
+	rkey, ekey, page, skey []byte
+	scanning               int
+	writeBulk              func(k, v []byte) bool // bulkWriter's callback
+}
+
+// getCtx returns a cleared Ctx, reusing one from the engine's free list so
+// a command allocates no context. Commands nest (EXEC, a served blocked
+// command), hence a list, not one Ctx.
+func (e *Engine) getCtx() *Ctx {
+	if n := len(e.ctxFree); n > 0 {
+		c := e.ctxFree[n-1]
+		e.ctxFree = e.ctxFree[:n-1]
+		return c
+	}
+	return &Ctx{}
+}
+
+// maxScratch caps the scratch buffers a reused Ctx keeps.
+const maxScratch = 4096
+
+// putCtx clears c and returns it to the free list, keeping its scratch
+// buffers unless they grew large.
+func (e *Engine) putCtx(c *Ctx) {
+	keep := func(b []byte) []byte {
+		if cap(b) > maxScratch {
+			return nil
+		}
+		return b[:0]
+	}
+	// Field by field: cheaper than assigning a whole Ctx, which copies
+	// it under a bulk write barrier. TestCtxFields keeps this list whole.
+	c.E, c.S, c.Args, c.W, c.Cmd, c.Now = nil, nil, nil, nil, nil, 0
+	c.tx, c.writable, c.inExec = nil, false, false
+	if c.lazyExpired != nil {
+		c.lazyExpired = nil
+	}
+	if c.rerun != nil {
+		c.rerun = nil
+	}
+	c.timedOut, c.stillBlocked = false, false
+	if c.out != (Outcome{}) {
+		c.out = Outcome{}
+	}
+	if c.deleted != nil {
+		c.deleted = nil
+	}
+	c.rkey, c.ekey, c.page, c.skey = keep(c.rkey), keep(c.ekey), keep(c.page), keep(c.skey)
+	c.scanning = 0
+	e.ctxFree = append(e.ctxFree, c)
 }
 
 // tx begins the command's transaction on first use.
@@ -250,11 +308,11 @@ func (e *Engine) Exec(s *Session, args [][]byte, w *resp.Writer) Outcome {
 		return Outcome{}
 	}
 	e.Stats.Commands++
-	cmd, msg := resolveCommand(args)
-	if msg == "" && !s.Authed && !cmd.Flags["no_auth"] {
+	cmd, msg := s.resolveCommand(args)
+	if msg == "" && !s.Authed && !cmd.noAuth {
 		msg = msgNoAuth
 	}
-	if msg == "" && s.multi != nil && cmd.Flags["no_multi"] {
+	if msg == "" && s.multi != nil && cmd.noMulti {
 		msg = "ERR Command not allowed inside a transaction"
 	}
 	if msg == "" && s.Proto == 2 && s.subscribed() && !allowedSubscribed(cmd.Name) {
@@ -277,9 +335,14 @@ func (e *Engine) Exec(s *Session, args [][]byte, w *resp.Writer) Outcome {
 
 func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Outcome {
 	s.LastCmd = cmd.Name
-	c := Ctx{E: e, S: s, Args: args, W: w, Cmd: cmd, writable: cmd.Write || cmd.Flags["may_replicate"], Now: e.now(), inExec: e.execTx != nil}
+	c := e.getCtx()
+	defer e.putCtx(c)
+	c.E, c.S, c.Args, c.W, c.Cmd = e, s, args, w, cmd
+	c.writable = cmd.Write || cmd.mayReplicate
+	c.Now = e.now()
+	c.inExec = e.execTx != nil
 	start := len(w.B)
-	err := cmd.Handler(&c)
+	err := cmd.Handler(c)
 	if c.tx != nil && c.tx == e.execTx {
 		// EXEC commits or rolls back its one transaction itself.
 		if err != nil {
@@ -304,7 +367,7 @@ func (e *Engine) run(s *Session, cmd *Command, args [][]byte, w *resp.Writer) Ou
 		}
 	}
 	if e.tracking != nil {
-		e.trackingAfter(&c)
+		e.trackingAfter(c)
 	}
 	if err == nil && len(c.lazyExpired) > 0 && e.execTx == nil {
 		e.expireLazily(s, c.lazyExpired)
@@ -322,9 +385,41 @@ func storeError(err error) string {
 }
 
 // resolveCommand finds args' command or subcommand, or the error Redis
-// replies when there is none or the arity is wrong.
-func resolveCommand(args [][]byte) (*Command, string) {
-	cmd := lookupCommand(args[0])
+// replies when there is none or the arity is wrong. It remembers the
+// session's last command: clients mostly repeat one, and comparing its
+// name is cheaper than the table's map.
+func (s *Session) resolveCommand(args [][]byte) (*Command, string) {
+	cmd := s.lastLookup
+	if cmd == nil || !equalFoldLower(args[0], cmd.Name) {
+		cmd = lookupCommand(args[0])
+		if cmd != nil {
+			s.lastLookup = cmd
+		}
+	}
+	return resolveFound(cmd, args)
+}
+
+// equalFoldLower reports whether b, in any case, is the lower-case ASCII
+// name.
+func equalFoldLower(b []byte, name string) bool {
+	if len(b) != len(name) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		ch := b[i]
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		if ch != name[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// resolveFound checks the subcommand and arity of cmd, args[0]'s command
+// (nil: unknown).
+func resolveFound(cmd *Command, args [][]byte) (*Command, string) {
 	if cmd == nil {
 		return nil, unknownCommand(args)
 	}

@@ -105,7 +105,12 @@ func hsetGeneric(c *Ctx, ok bool) error {
 			added++
 		}
 	}
-	if _, err := c.saveHash(key, &r, prev, exists); err != nil {
+	if exists {
+		err = c.saveElements(key, &r, &prev)
+	} else {
+		_, err = c.saveHash(key, &r, prev, exists)
+	}
+	if err != nil {
 		return err
 	}
 	if ok {

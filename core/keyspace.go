@@ -84,8 +84,12 @@ func recordKey(buf []byte, db uint32, key []byte) []byte {
 }
 
 func expireKey(db uint32, at int64, key []byte) []byte {
-	b := make([]byte, 0, 13+len(key))
-	b = append(b, prefixExpire)
+	return appendExpireKey(make([]byte, 0, 13+len(key)), db, at, key)
+}
+
+// appendExpireKey is expireKey into buf.
+func appendExpireKey(buf []byte, db uint32, at int64, key []byte) []byte {
+	b := append(buf[:0], prefixExpire)
 	b = appendDB(b, db)
 	b = binary.BigEndian.AppendUint64(b, uint64(at))
 	return append(b, key...)
@@ -247,9 +251,8 @@ func (c *Ctx) lookupDB(db uint32, key []byte) (Record, bool, error) {
 	if err != nil {
 		return Record{}, false, err
 	}
-	var kb [64]byte
-	rk := recordKey(kb[:0], db, key)
-	p, ok, err := tx.Get(rk)
+	c.rkey = recordKey(c.rkey, db, key)
+	p, ok, err := tx.Get(c.rkey)
 	if err != nil || !ok {
 		return Record{}, false, err
 	}
@@ -309,12 +312,14 @@ func (c *Ctx) putDB(db uint32, key []byte, r *Record, prev *Record) error {
 	}
 	if prevAt != r.ExpireAt {
 		if prevAt != 0 {
-			if err := tx.Delete(expireKey(db, prevAt, key)); err != nil {
+			c.ekey = appendExpireKey(c.ekey, db, prevAt, key)
+			if err := tx.Delete(c.ekey); err != nil {
 				return err
 			}
 		}
 		if r.ExpireAt != 0 {
-			if err := tx.Put(expireKey(db, r.ExpireAt, key), nil); err != nil {
+			c.ekey = appendExpireKey(c.ekey, db, r.ExpireAt, key)
+			if err := tx.Put(c.ekey, nil); err != nil {
 				return err
 			}
 		}
@@ -325,9 +330,9 @@ func (c *Ctx) putDB(db uint32, key []byte, r *Record, prev *Record) error {
 	if err := c.notifyIfNew(tx, db, key); err != nil {
 		return err
 	}
-	var kb [64]byte
-	var pb [128]byte
-	return tx.Put(recordKey(kb[:0], db, key), r.encode(pb[:0]))
+	c.rkey = recordKey(c.rkey, db, key)
+	c.page = r.encode(c.page)
+	return tx.Put(c.rkey, c.page)
 }
 
 // newID allocates a collection id.
@@ -363,7 +368,8 @@ func (c *Ctx) deleteRecord(db uint32, key []byte, r Record) error {
 	}
 	c.E.touchWatched(db, key)
 	if r.ExpireAt != 0 {
-		if err := tx.Delete(expireKey(db, r.ExpireAt, key)); err != nil {
+		c.ekey = appendExpireKey(c.ekey, db, r.ExpireAt, key)
+		if err := tx.Delete(c.ekey); err != nil {
 			return err
 		}
 	}
@@ -374,8 +380,8 @@ func (c *Ctx) deleteRecord(db uint32, key []byte, r Record) error {
 	}
 	c.E.trackingWrite(c, key)
 	c.keyDeleted(db, key)
-	var kb [64]byte
-	return tx.Delete(recordKey(kb[:0], db, key))
+	c.rkey = recordKey(c.rkey, db, key)
+	return tx.Delete(c.rkey)
 }
 
 func garbageKey(id uint64) []byte {

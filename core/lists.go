@@ -72,8 +72,8 @@ func (c *Ctx) listGet(r *Record, i int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var kb [32]byte
-	v, ok, err := tx.Get(listSeqKey(kb[:0], r.ID, r.Head+i))
+	c.ekey = listSeqKey(c.ekey, r.ID, r.Head+i)
+	v, ok, err := tx.Get(c.ekey)
 	if err != nil {
 		return nil, err
 	}
@@ -88,8 +88,8 @@ func (c *Ctx) listPutSeq(id uint64, seq int64, v []byte) error {
 	if err != nil {
 		return err
 	}
-	var kb [32]byte
-	return tx.Put(listSeqKey(kb[:0], id, seq), v)
+	c.ekey = listSeqKey(c.ekey, id, seq)
+	return tx.Put(c.ekey, v)
 }
 
 func (c *Ctx) listDeleteSeq(id uint64, seq int64) error {
@@ -97,8 +97,8 @@ func (c *Ctx) listDeleteSeq(id uint64, seq int64) error {
 	if err != nil {
 		return err
 	}
-	var kb [32]byte
-	return tx.Delete(listSeqKey(kb[:0], id, seq))
+	c.ekey = listSeqKey(c.ekey, id, seq)
+	return tx.Delete(c.ekey)
 }
 
 // listPush adds v at one end of list r.
@@ -137,6 +137,35 @@ func (c *Ctx) listPop(r *Record, where int) ([]byte, error) {
 	return v, err
 }
 
+// listPopBulk removes the element at one end of the non-empty list r and
+// replies it as a bulk string (listPop without a copy).
+func (c *Ctx) listPopBulk(r *Record, where int) error {
+	tx, err := c.Tx()
+	if err != nil {
+		return err
+	}
+	seq := r.Head
+	if where == listTail {
+		seq = r.Tail - 1
+	}
+	c.ekey = listSeqKey(c.ekey, r.ID, seq)
+	v, ok, err := tx.Get(c.ekey)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return corruptError{[]byte("list element")}
+	}
+	c.W.Bulk(v) // before the delete, which may end v's validity
+	if where == listHead {
+		r.Head++
+	} else {
+		r.Tail--
+	}
+	r.Count--
+	return tx.Delete(c.ekey)
+}
+
 // listScan calls fn with the elements of list r whose indexes are in
 // [from, to] (0 <= from, to < Count), from the head or, reversed, from the
 // tail, until fn returns false. fn's slice is valid during the call only
@@ -149,11 +178,37 @@ func (c *Ctx) listScan(r *Record, from, to int64, reverse bool, fn func(i int64,
 	if err != nil {
 		return err
 	}
-	start := listSeqKey(nil, r.ID, r.Head+from)
-	end := listSeqKey(nil, r.ID, r.Head+to+1)
-	return tx.Scan(start, end, reverse, func(k, v []byte) bool {
-		return fn(listSeqOf(k)-r.Head, v)
+	const n = 1 + 8 + 8 // listSeqKey's length
+	buf := c.scanBuf(2 * n)
+	start := listSeqKey(buf[:0:n], r.ID, r.Head+from)
+	end := listSeqKey(buf[n:n], r.ID, r.Head+to+1)
+	head := r.Head
+	c.scanning++
+	err = tx.Scan(start, end, reverse, func(k, v []byte) bool {
+		return fn(listSeqOf(k)-head, v)
 	})
+	c.scanning--
+	return err
+}
+
+// listScanRaw calls fn with the store key and page of the elements of
+// list r whose indexes are in [from, to], as listScan does.
+func (c *Ctx) listScanRaw(r *Record, from, to int64, reverse bool, fn func(k, v []byte) bool) error {
+	if from > to {
+		return nil
+	}
+	tx, err := c.Tx()
+	if err != nil {
+		return err
+	}
+	const n = 1 + 8 + 8 // listSeqKey's length
+	buf := c.scanBuf(2 * n)
+	start := listSeqKey(buf[:0:n], r.ID, r.Head+from)
+	end := listSeqKey(buf[n:n], r.ID, r.Head+to+1)
+	c.scanning++
+	err = tx.Scan(start, end, reverse, fn)
+	c.scanning--
+	return err
 }
 
 // listValues returns copies of the elements of r with indexes in [from, to].
@@ -432,11 +487,9 @@ func popGeneric(c *Ctx, where int) error {
 	}
 	prev := r
 	if !hasCount {
-		v, err := c.listPop(&r, where)
-		if err != nil {
+		if err := c.listPopBulk(&r, where); err != nil {
 			return err
 		}
-		c.W.Bulk(v)
 	} else {
 		if err := c.listPopReply(&r, where, count); err != nil {
 			return err
@@ -455,9 +508,10 @@ func (c *Ctx) listPopReply(r *Record, where int, count int64) error {
 		from, to = r.Count-n, r.Count-1
 	}
 	var seqs []int64
+	head := r.Head
 	err := c.listScan(r, from, to, where == listTail, func(i int64, v []byte) bool {
 		c.W.Bulk(v)
-		seqs = append(seqs, r.Head+i)
+		seqs = append(seqs, head+i)
 		return true
 	})
 	if err != nil {
@@ -553,10 +607,7 @@ func cmdLRange(c *Ctx) error {
 		return nil
 	}
 	c.W.Array(int(to - from + 1))
-	return c.listScan(&r, from, to, false, func(_ int64, v []byte) bool {
-		c.W.Bulk(v)
-		return true
-	})
+	return c.listScanRaw(&r, from, to, false, c.bulkWriter())
 }
 
 // cmdLIndex returns an element of a list by its index.

@@ -24,6 +24,13 @@ import (
 // (add -bench 'Scale/mem' for the memory store only: filling SQLite with a
 // million elements takes a while). Other collection types may add cases;
 // keep the names Scale/<store>/<op>/<size>.
+//
+// What these measure: hset-existing rewrites one field (size/2) every
+// time and sadd-srem adds and removes one new member, so both stay in
+// cache at any size; srandmember and spop-sadd pick at random. On a shared
+// machine ns/op of one run can be off by 2x; TestScaleRatios (in
+// scale_ratio_test.go) measures the ratios with random elements
+// at both sizes, in alternating rounds, by thread CPU time.
 func BenchmarkScale(b *testing.B) {
 	stores := []struct {
 		name string

@@ -649,7 +649,8 @@ func (c *Ctx) incrDecr(incr int64) error {
 	v += incr
 	nr := r
 	nr.Type = TypeString
-	nr.Value = appendInt(nil, v)
+	var nb [20]byte
+	nr.Value = appendInt(nb[:0], v)
 	nr.Enc = 0
 	var prev *Record
 	if r.Type != TypeNone {

@@ -30,6 +30,9 @@ type Command struct {
 	Subs     map[string]*Command
 	hasSubs  bool // Redis has subcommands for it
 
+	// Flags the engine tests on every call, read from Flags once.
+	mayReplicate, noAuth, noMulti bool
+
 	info resp.Value // COMMAND INFO entry, RESP3
 	docs resp.Value // COMMAND DOCS entry (value part), RESP3
 }
@@ -109,6 +112,7 @@ func register(handlers map[string]Handler) {
 			c.Flags[f.Str] = true
 		}
 		c.Write = c.Flags["write"]
+		c.setFlagBits()
 		if parent, sub, ok := strings.Cut(name, "|"); ok {
 			p := commands[parent]
 			if p == nil {
@@ -117,6 +121,7 @@ func register(handlers map[string]Handler) {
 				for _, f := range pi.Elems[2].Elems {
 					p.Flags[f.Str] = true
 				}
+				p.setFlagBits()
 				commands[parent] = p
 			}
 			if p.Subs == nil {
@@ -131,6 +136,12 @@ func register(handlers map[string]Handler) {
 		}
 		commands[name] = c
 	}
+}
+
+func (c *Command) setFlagBits() {
+	c.mayReplicate = c.Flags["may_replicate"]
+	c.noAuth = c.Flags["no_auth"]
+	c.noMulti = c.Flags["no_multi"]
 }
 
 // lookupCommand finds a command by its name in any case, without

@@ -241,6 +241,7 @@ func cmdExec(c *Ctx) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	e.execTx = nil // blocked clients are served in transactions of their own
 	e.serveReady()
 	return nil
 }

@@ -148,8 +148,8 @@ func (c *Ctx) zScore(id uint64, member []byte) (float64, bool, error) {
 	if err != nil {
 		return 0, false, err
 	}
-	var kb [64]byte
-	v, ok, err := tx.Get(zMemberKey(kb[:0], id, member))
+	c.ekey = zMemberKey(c.ekey, id, member)
+	v, ok, err := tx.Get(c.ekey)
 	if err != nil || !ok || len(v) != 8 {
 		return 0, false, err
 	}
@@ -172,18 +172,19 @@ func (c *Ctx) zPut(id uint64, member []byte, score float64, old *float64, skipli
 			score = 0
 		}
 	}
-	var kb [64]byte
 	if old != nil {
-		if err := tx.Delete(zIndexKey(kb[:0], id, *old, member)); err != nil {
+		c.ekey = zIndexKey(c.ekey, id, *old, member)
+		if err := tx.Delete(c.ekey); err != nil {
 			return err
 		}
 	}
-	var sb [8]byte
-	binary.BigEndian.PutUint64(sb[:], math.Float64bits(score))
-	if err := tx.Put(zMemberKey(kb[:0], id, member), sb[:]); err != nil {
+	c.ekey = zMemberKey(c.ekey, id, member)
+	c.page = binary.BigEndian.AppendUint64(c.page[:0], math.Float64bits(score))
+	if err := tx.Put(c.ekey, c.page); err != nil {
 		return err
 	}
-	return tx.Put(zIndexKey(kb[:0], id, score, member), page)
+	c.ekey = zIndexKey(c.ekey, id, score, member)
+	return tx.Put(c.ekey, page)
 }
 
 // negZeroPage marks an index entry whose score is -0 (its key, like 0's,
@@ -210,11 +211,12 @@ func (c *Ctx) zDel(id uint64, member []byte, score float64) error {
 	if err != nil {
 		return err
 	}
-	var kb [64]byte
-	if err := tx.Delete(zMemberKey(kb[:0], id, member)); err != nil {
+	c.ekey = zMemberKey(c.ekey, id, member)
+	if err := tx.Delete(c.ekey); err != nil {
 		return err
 	}
-	return tx.Delete(zIndexKey(kb[:0], id, score, member))
+	c.ekey = zIndexKey(c.ekey, id, score, member)
+	return tx.Delete(c.ekey)
 }
 
 // zScan walks zset id's score index over [lo, hi) (bytes after the 's',
@@ -225,16 +227,22 @@ func (c *Ctx) zScan(id uint64, lo, hi []byte, reverse bool, fn func(member []byt
 	if err != nil {
 		return err
 	}
-	p := elemKey(make([]byte, 0, 32), id, []byte{zsIndex})
-	start := append(append(make([]byte, 0, len(p)+len(lo)), p...), lo...)
-	var end []byte
+	// The bounds: the index prefix 'e' id 's' followed by lo, and by hi
+	// or, without one, the prefix's end ('e' id 't').
+	const pl = 1 + 8 + 1
+	sl, el := pl+len(lo), pl+len(hi)
+	buf := c.scanBuf(sl + el)
+	start := append(elemKey(buf[:0:sl], id, nil), zsIndex)
+	start = append(start, lo...)
+	end := elemKey(buf[sl:sl], id, nil)
 	if hi == nil {
-		end = prefixEnd(p)
+		end = append(end, zsIndex+1)
 	} else {
-		end = append(append(make([]byte, 0, len(p)+len(hi)), p...), hi...)
+		end = append(append(end, zsIndex), hi...)
 	}
-	return tx.Scan(start, end, reverse, func(k, page []byte) bool {
-		s := k[len(p):]
+	c.scanning++
+	err = tx.Scan(start, end, reverse, func(k, page []byte) bool {
+		s := k[pl:]
 		if len(s) < 8 {
 			return true
 		}
@@ -244,6 +252,8 @@ func (c *Ctx) zScan(id uint64, lo, hi []byte, reverse bool, fn func(member []byt
 		}
 		return fn(s[8:], score)
 	})
+	c.scanning--
+	return err
 }
 
 // zCollect is a zScan callback that copies entries into *out; it stops
@@ -800,7 +810,7 @@ flags:
 		if !exists {
 			pp = nil
 		}
-		if err := c.put(key, &r, pp); err != nil {
+		if err := c.saveElements(key, &r, pp); err != nil {
 			return err
 		}
 		// Redis replies first, then fires the event.
@@ -1831,8 +1841,8 @@ func (c *Ctx) zSourceFind(s *zSource, member []byte) (float64, bool, error) {
 	if err != nil {
 		return 0, false, err
 	}
-	var kb [64]byte
-	_, ok, err := tx.Get(elemKey(kb[:0], s.r.ID, member))
+	c.ekey = elemKey(c.ekey, s.r.ID, member)
+	_, ok, err := tx.Get(c.ekey)
 	return 1, ok, err
 }
 

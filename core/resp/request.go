@@ -19,6 +19,26 @@ type RequestReader struct {
 	MaxInline int   // 64 KiB in Redis
 	args      [][]byte
 	scratch   []byte
+	arena     []byte // the current command's arguments, back to back
+}
+
+// maxArena caps the argument buffer a reader keeps between commands.
+const maxArena = 1 << 20
+
+// parseLen parses a length line's number as strconv.ParseInt does, without
+// allocating for the usual all-digit case.
+func parseLen(b []byte) (int64, error) {
+	if len(b) > 0 && len(b) <= 18 {
+		var n int64
+		for _, ch := range b {
+			if ch < '0' || ch > '9' {
+				return strconv.ParseInt(string(b), 10, 64)
+			}
+			n = n*10 + int64(ch-'0')
+		}
+		return n, nil
+	}
+	return strconv.ParseInt(string(b), 10, 64)
 }
 
 // NewRequestReader returns a reader with Redis's default limits.
@@ -80,7 +100,7 @@ func (rr *RequestReader) Read() ([][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		n, err := strconv.ParseInt(string(line[1:]), 10, 64)
+		n, err := parseLen(line[1:])
 		if err != nil || n > rr.MaxArgs {
 			return nil, &ErrRequest{"ERR Protocol error: invalid multibulk length"}
 		}
@@ -88,6 +108,10 @@ func (rr *RequestReader) Read() ([][]byte, error) {
 			continue
 		}
 		args := rr.args[:0]
+		if cap(rr.arena) > maxArena {
+			rr.arena = nil
+		}
+		arena := rr.arena[:0]
 		for i := int64(0); i < n; i++ {
 			line, err := rr.line()
 			if err != nil {
@@ -100,17 +124,28 @@ func (rr *RequestReader) Read() ([][]byte, error) {
 				}
 				return nil, &ErrRequest{"ERR Protocol error: expected '$', got '" + ch + "'"}
 			}
-			sz, err := strconv.ParseInt(string(line[1:]), 10, 64)
+			sz, err := parseLen(line[1:])
 			if err != nil || sz < 0 || sz > rr.MaxBulk {
 				return nil, &ErrRequest{"ERR Protocol error: invalid bulk length"}
 			}
-			arg := make([]byte, sz+2)
-			if _, err := readFull(rr.r, arg); err != nil {
+			// Arguments share one buffer; when it is full a new one
+			// starts (the arguments already read keep the old one).
+			if int64(cap(arena)-len(arena)) < sz+2 {
+				size := max(2*cap(arena), 4096)
+				if int64(size) < sz+2 {
+					size = int(sz + 2)
+				}
+				arena = make([]byte, 0, size)
+			}
+			at := len(arena)
+			arena = arena[:at+int(sz)+2]
+			if _, err := readFull(rr.r, arena[at:]); err != nil {
 				return nil, err
 			}
-			args = append(args, arg[:sz])
+			args = append(args, arena[at:at+int(sz):at+int(sz)])
 		}
 		rr.args = args
+		rr.arena = arena
 		return args, nil
 	}
 }

@@ -91,11 +91,7 @@ func (pc *pipeConn) read(reqs chan<- [][]byte) {
 			}
 			return
 		}
-		own := make([][]byte, len(args))
-		for i, a := range args {
-			own[i] = append([]byte(nil), a...)
-		}
-		reqs <- own
+		reqs <- ownArgs(args)
 	}
 }
 
@@ -158,4 +154,20 @@ func (pc *pipeConn) serve() {
 			db.mu.Unlock()
 		}
 	}
+}
+
+// ownArgs copies a request's arguments, which the reader reuses, into one
+// buffer.
+func ownArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	buf := make([]byte, n)
+	own := make([][]byte, len(args))
+	for i, a := range args {
+		m := copy(buf, a)
+		own[i], buf = buf[:m:m], buf[m:]
+	}
+	return own
 }

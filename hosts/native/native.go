@@ -138,9 +138,41 @@ func (db *DB) Do(ctx context.Context, args ...any) (any, error) { return db.def.
 
 // Do runs one command on the session.
 func (s *Session) Do(ctx context.Context, args ...any) (any, error) {
-	raw, err := s.Raw(ctx, args...)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	cv := getConv()
+	defer putConv(cv)
+	bs := cv.convert(args)
+	s.db.mu.Lock()
+	if s.db.closed {
+		s.db.mu.Unlock()
+		return nil, ErrClosed
+	}
+	s.w.B = s.w.B[:0]
+	o := s.db.execLocked(s, bs)
+	if o.Blocked != nil {
+		s.db.mu.Unlock()
+		raw, err := s.waitBlocked(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return replyToGo(raw)
+	}
+	// The reply is decoded in place: its values are copies, so the
+	// session's writer is free for the next command once this returns.
+	v, err := replyToGo(s.w.B)
+	s.db.mu.Unlock()
+	return v, err
+}
+
+// okReply is +OK as Do returns it, boxed once.
+var okReply any = "OK"
+
+// replyToGo decodes one raw reply into Go values (see DB.Do).
+func replyToGo(raw []byte) (any, error) {
+	if string(raw) == "+OK\r\n" {
+		return okReply, nil
 	}
 	v, _, err := parseValue(raw)
 	if err != nil {
@@ -149,15 +181,66 @@ func (s *Session) Do(ctx context.Context, args ...any) (any, error) {
 	return toGo(v)
 }
 
+// conv turns Do's arguments into the engine's [][]byte: strings and
+// numbers are written back to back into one buffer, reused through
+// convPool, so a call allocates nothing for its arguments.
+type conv struct {
+	args [][]byte
+	buf  []byte
+	ends []int // where each argument ends in buf; -1: held in args
+}
+
+var convPool = sync.Pool{New: func() any { return new(conv) }}
+
+func getConv() *conv { return convPool.Get().(*conv) }
+
+func putConv(cv *conv) {
+	if cap(cv.buf) > 64<<10 || cap(cv.args) > 1024 {
+		return // let a large one go
+	}
+	clear(cv.args)
+	cv.args, cv.buf, cv.ends = cv.args[:0], cv.buf[:0], cv.ends[:0]
+	convPool.Put(cv)
+}
+
+func (cv *conv) convert(args []any) [][]byte {
+	for _, a := range args {
+		switch v := a.(type) {
+		case []byte:
+			cv.args = append(cv.args, v)
+			cv.ends = append(cv.ends, -1)
+			continue
+		case string:
+			cv.buf = append(cv.buf, v...)
+		case int:
+			cv.buf = strconv.AppendInt(cv.buf, int64(v), 10)
+		case int64:
+			cv.buf = strconv.AppendInt(cv.buf, v, 10)
+		default:
+			cv.buf = append(cv.buf, toBytes(a)...)
+		}
+		cv.args = append(cv.args, nil)
+		cv.ends = append(cv.ends, len(cv.buf))
+	}
+	// Slice the buffer once it no longer moves.
+	start := 0
+	for i, end := range cv.ends {
+		if end >= 0 {
+			cv.args[i] = cv.buf[start:end:end]
+			start = end
+		}
+	}
+	return cv.args
+}
+
 // Raw runs one command and returns its RESP reply bytes.
 func (s *Session) Raw(ctx context.Context, args ...any) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	bs := make([][]byte, len(args))
-	for i, a := range args {
-		bs[i] = toBytes(a)
-	}
+	cv := getConv()
+	defer putConv(cv)
+	bs := cv.convert(args)
 	s.db.mu.Lock()
 	if s.db.closed {
 		s.db.mu.Unlock()

@@ -63,6 +63,7 @@ type conn struct {
 	monitor bool        // guarded by srv.mu
 	qMu     sync.Mutex
 	qBuf    []byte
+	qHeld   []byte // output produced in the open group (group.go)
 	qWake   chan struct{}
 	omem    atomic.Int64
 
@@ -374,12 +375,14 @@ func (c *conn) runBatch() (closeConn bool) {
 	start, i := 0, 0
 	for i < len(c.ends) && !closeConn {
 		blocked := false
+		s.waiting.Add(1)
 		s.mu.Lock()
+		s.waiting.Add(-1)
 		now := s.cfg.Now()
 		c.sess.LastUsed = now.UnixMilli()
-		// Group commit: the commands run now share one durable commit, and
-		// their replies go out only after it.
-		g := s.beginGroup(c)
+		// Group commit: these commands join the open group, and their
+		// replies go out only once it is durable.
+		g := s.joinGroup()
 		groupStart, groupCmds := len(c.out.B), 0
 		for i < len(c.ends) {
 			groupCmds++
@@ -412,10 +415,11 @@ func (c *conn) runBatch() (closeConn bool) {
 				break
 			}
 		}
-		if g != nil {
-			s.endGroup(c, g, groupStart, groupCmds)
-		}
+		queued := c.queued
 		s.mu.Unlock()
+		if g != nil && !queued {
+			c.awaitGroup(g, groupStart, groupCmds)
+		}
 		if !c.flush() {
 			return true
 		}
@@ -514,8 +518,16 @@ func (c *conn) enqueue(b []byte) {
 		return
 	}
 	c.qMu.Lock()
-	c.qBuf = append(c.qBuf, b...)
-	n := int64(len(c.qBuf))
+	if g := c.srv.grp; g != nil {
+		// Produced inside an open group: held until it is durable.
+		if len(c.qHeld) == 0 {
+			g.held = append(g.held, c)
+		}
+		c.qHeld = append(c.qHeld, b...)
+	} else {
+		c.qBuf = append(c.qBuf, b...)
+	}
+	n := int64(len(c.qBuf) + len(c.qHeld))
 	c.qMu.Unlock()
 	c.omem.Store(n)
 	if n > c.srv.cfg.PushBufferLimit {
@@ -523,6 +535,25 @@ func (c *conn) enqueue(b []byte) {
 		c.Kill()
 		return
 	}
+	c.wake()
+}
+
+// release sends the output held for a group once the group is durable;
+// if the group was lost, the client is disconnected instead, so it is never
+// told of writes that did not happen. Called with the engine locked.
+func (c *conn) release(committed bool) {
+	if !committed {
+		c.Kill()
+		return
+	}
+	c.qMu.Lock()
+	c.qBuf = append(c.qBuf, c.qHeld...)
+	c.qHeld = c.qHeld[:0]
+	c.qMu.Unlock()
+	c.wake()
+}
+
+func (c *conn) wake() {
 	select {
 	case c.qWake <- struct{}{}:
 	default:
@@ -557,7 +588,7 @@ func (c *conn) writer() {
 		}
 		if c.closing.Load() {
 			c.qMu.Lock()
-			empty := len(c.qBuf) == 0
+			empty := len(c.qBuf) == 0 && len(c.qHeld) == 0
 			c.qMu.Unlock()
 			if empty {
 				close(c.drained)

@@ -28,6 +28,13 @@ func (s *Server) infoHook(section string) string {
 		add("io_threads_active", 0)
 	case "clients":
 		add("clients_in_timeout_table", 0)
+	case "persistence":
+		if s.grouper != nil {
+			// Group commit: durable commits made, and the connection
+			// batches they carried.
+			add("folio_group_commits", s.stats.groupCommits.Load())
+			add("folio_group_batches", s.stats.groupBatches.Load())
+		}
 	case "memory":
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)

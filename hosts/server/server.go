@@ -117,6 +117,14 @@ type Server struct {
 	mu  sync.Mutex // guards eng and every core.Session
 	eng *core.Engine
 
+	// Group commit (group.go), when the store has it.
+	grouper    store.Grouper
+	grp        *group        // the open group; guarded by mu
+	commitWake chan struct{} // a group was opened
+	commitStop chan struct{} // closed by Close once connections are gone
+	cwg        sync.WaitGroup
+	waiting    atomic.Int32 // connections with a batch in hand, waiting for mu
+
 	// Limits, changeable by CONFIG SET.
 	maxClients   atomic.Int64
 	timeout      atomic.Int64 // seconds
@@ -136,6 +144,9 @@ type Server struct {
 		rejected    atomic.Int64
 		netIn       atomic.Int64
 		netOut      atomic.Int64
+		// group commit (group.go)
+		groupCommits atomic.Int64
+		groupBatches atomic.Int64
 	}
 	ops       opsSampler
 	peakHeap  atomic.Uint64
@@ -169,6 +180,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, st: st, eng: eng, conns: map[*conn]struct{}{}, closed: make(chan struct{}), started: time.Now()}
 	s.log = log.New(cfg.Log, "", log.LstdFlags|log.Lmicroseconds)
+	if g, ok := st.(store.Grouper); ok {
+		s.grouper = g
+		s.commitWake = make(chan struct{}, 1)
+		s.commitStop = make(chan struct{})
+		s.cwg.Add(1)
+		go s.committer(s.commitStop)
+	}
 	s.maxClients.Store(int64(cfg.MaxClients))
 	s.timeout.Store(int64(cfg.Timeout))
 	s.maxBulk.Store(cfg.ProtoMaxBulkLen)
@@ -317,6 +335,10 @@ func (s *Server) Close() error {
 		}
 		s.connMu.Unlock()
 		s.wg.Wait()
+		if s.commitStop != nil {
+			close(s.commitStop)
+			s.cwg.Wait()
+		}
 		s.mu.Lock()
 		s.closeErr = s.st.Close()
 		s.mu.Unlock()

@@ -1,5 +1,6 @@
-// Package memstore is Folio's in-memory page store: an ordered B-tree with an
-// undo log for rollback. It is the store behind ":memory:" and in tests.
+// Package memstore is Folio's in-memory page store: an ordered B+tree with
+// abbreviated keys (btree.go) and an undo log for rollback. It is the store
+// behind ":memory:" and in tests.
 package memstore
 
 import (
@@ -7,40 +8,19 @@ import (
 	"sync"
 
 	"github.com/foliodb/folio/core/store"
-	"github.com/tidwall/btree"
 )
-
-// item is one page and its key in a single allocation: kv is the key, and
-// the page follows it up to cap(kv). One slice per entry keeps the B-tree's
-// nodes small and the heap's object count at one per page, which is most
-// of the memory of a large keyspace. A lookup probe is just the key.
-type item struct {
-	kv []byte
-}
-
-func makeItem(key, page []byte) item {
-	buf := make([]byte, len(key)+len(page))
-	copy(buf, key)
-	copy(buf[len(key):], page)
-	return item{buf[:len(key):len(buf)]}
-}
-
-func (it item) key() []byte  { return it.kv }
-func (it item) page() []byte { return it.kv[len(it.kv):cap(it.kv)] }
-
-func less(a, b item) bool { return bytes.Compare(a.kv, b.kv) < 0 }
 
 // Store is an in-memory store.Store. Transactions are serialized.
 type Store struct {
 	mu     sync.Mutex
-	tree   *btree.BTreeG[item]
+	tree   *tree
 	closed bool
 	tx     tx
 }
 
 // New returns an empty store.
 func New() *Store {
-	s := &Store{tree: btree.NewBTreeGOptions(less, btree.Options{NoLocks: true, Degree: 64})}
+	s := &Store{tree: newTree()}
 	s.tx.s = s
 	return s
 }
@@ -49,7 +29,7 @@ func New() *Store {
 func (s *Store) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.tree.Len()
+	return s.tree.len()
 }
 
 // Begin locks the store until Commit or Rollback.
@@ -71,7 +51,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.tree = btree.NewBTreeGOptions(less, btree.Options{NoLocks: true})
+	s.tree = newTree()
 	return nil
 }
 
@@ -103,7 +83,7 @@ func (t *tx) Get(key []byte) ([]byte, bool, error) {
 	if t.done {
 		return nil, false, doneError{}
 	}
-	it, ok := t.s.tree.Get(item{key})
+	it, ok := t.s.tree.get(key)
 	if !ok {
 		return nil, false, nil
 	}
@@ -118,7 +98,7 @@ func (t *tx) Put(key, page []byte) error {
 		return errReadOnly
 	}
 	it := makeItem(key, page)
-	old, existed := t.s.tree.Set(it)
+	old, existed := t.s.tree.set(it)
 	t.undo = append(t.undo, undo{key: it, old: old, existed: existed})
 	return nil
 }
@@ -130,7 +110,7 @@ func (t *tx) Delete(key []byte) error {
 	if !t.writable {
 		return errReadOnly
 	}
-	old, existed := t.s.tree.Delete(item{key})
+	old, existed := t.s.tree.delete(key)
 	if existed {
 		t.undo = append(t.undo, undo{key: old, old: old, existed: true})
 	}
@@ -142,30 +122,21 @@ func (t *tx) Scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 		return doneError{}
 	}
 	if !reverse {
-		t.s.tree.Ascend(item{start}, func(it item) bool {
-			if end != nil && bytes.Compare(it.kv, end) >= 0 {
+		t.s.tree.ascend(start, func(it item) bool {
+			k, pg := it.parts()
+			if end != nil && bytes.Compare(k, end) >= 0 {
 				return false
 			}
-			return fn(it.kv[:len(it.kv):len(it.kv)], it.page())
+			return fn(k, pg)
 		})
 		return nil
 	}
-	visit := func(it item) bool {
-		if bytes.Compare(it.kv, start) < 0 {
+	t.s.tree.descend(end, func(it item) bool {
+		k, pg := it.parts()
+		if bytes.Compare(k, start) < 0 {
 			return false
 		}
-		return fn(it.kv[:len(it.kv):len(it.kv)], it.page())
-	}
-	if end == nil {
-		t.s.tree.Reverse(visit)
-		return nil
-	}
-	// Descend includes its pivot; skip the end key itself.
-	t.s.tree.Descend(item{end}, func(it item) bool {
-		if bytes.Equal(it.kv, end) {
-			return true
-		}
-		return visit(it)
+		return fn(k, pg)
 	})
 	return nil
 }
@@ -187,9 +158,9 @@ func (t *tx) Rollback() error {
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		u := t.undo[i]
 		if u.existed {
-			t.s.tree.Set(u.old)
+			t.s.tree.set(u.old)
 		} else {
-			t.s.tree.Delete(u.key)
+			t.s.tree.delete(u.key.key())
 		}
 	}
 	t.done = true

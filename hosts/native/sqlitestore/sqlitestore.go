@@ -36,15 +36,18 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/foliodb/folio/core/store"
 	"github.com/ncruces/go-sqlite3"
+	"github.com/tidwall/btree"
 )
 
 // SchemaVersion is this store's own format (PRAGMA user_version). The
@@ -70,6 +73,35 @@ type Options struct {
 	// WALLimit is the WAL size past which the store forces a truncating
 	// checkpoint (default 32 MiB).
 	WALLimit int64
+	// CheckpointPages is the WAL size in pages (frames) past which a
+	// background connection checkpoints it (default 1000, as SQLite's
+	// wal_autocheckpoint).
+	CheckpointPages int
+	// CacheSize is the budget in bytes of the page cache in front of
+	// SQLite (default 32 MiB); past it the cache is dropped and refills.
+	CacheSize int
+}
+
+// Pages over maxCachedPage bytes read from SQLite are not cached;
+// pageOverhead is a cache entry's cost besides its key and page.
+const (
+	maxCachedPage = 64 << 10
+	pageOverhead  = 64
+)
+
+// page is a cached page: its bytes, or ok false for a key known absent.
+type page struct {
+	val []byte
+	ok  bool
+}
+
+// undo is how to restore one key of the cache and the pending writes when
+// a transaction rolls back.
+type undo struct {
+	key    string
+	prev   page
+	cached bool // key was in the cache (prev is that entry)
+	dirty  bool // key was a pending write (with value prev)
 }
 
 // Store is a store.Store over one SQLite connection. Its transactions are
@@ -90,10 +122,48 @@ type Store struct {
 	tx    tx
 	arena []byte
 
-	get, put, del                            *sqlite3.Stmt
+	// The page cache: the pages of keys as this connection last saw them,
+	// including the pending writes. It is valid while ver is SQLite's
+	// data_version (no other connection committed since); each SQLite
+	// transaction checks that first.
+	cache      map[string]page
+	cacheBytes int
+	ver        uint64
+	// dirty are the pending writes of the open SQLite transaction (a group
+	// or a write transaction), written to SQLite in key order at commit.
+	dirty btree.Map[string, page]
+	// undo restores the cache and dirty when the current transaction rolls
+	// back.
+	undo []undo
+
+	// A read transaction keeps its SQLite snapshot open after it ends
+	// (held), and the next one reuses it while the WAL-index header (shm,
+	// mapped) is still hdr, the header read before the snapshot was taken:
+	// then nobody committed since and the snapshot is the latest. An idle
+	// timer releases it so that it does not hold back checkpoints.
+	shm       []byte
+	shmTries  int
+	held      bool
+	hdr       walHeader
+	idle      *time.Timer
+	idleArmed bool
+	idleHold  time.Duration
+
+	// The background checkpointer: kick asks it for a checkpoint; ckptDone
+	// is closed when it has stopped.
+	kick      chan struct{}
+	ckptDone  chan struct{}
+	walFrames int // frames in the WAL after the last commit
+	// ckptMu is held by whichever of this store's connections checkpoints:
+	// SQLite lets one checkpoint run at a time and refuses the others at
+	// once (SQLITE_BUSY, no busy handler).
+	ckptMu sync.Mutex
+
+	get, put, putMany, del                   *sqlite3.Stmt
+	rows                                     []row
 	scanAsc, scanAscTo, scanDesc, scanDescTo *sqlite3.Stmt
 	begin, beginImm, commit, rollback        *sqlite3.Stmt
-	save, release, rollbackTo, dataVersion   *sqlite3.Stmt
+	dataVersion                              *sqlite3.Stmt
 }
 
 // Open opens (creating if needed) the Folio file at path.
@@ -111,12 +181,21 @@ func Open(path string, opt Options) (*Store, error) {
 	if opt.WALLimit <= 0 {
 		opt.WALLimit = 32 << 20
 	}
-	conn, err := sqlite3.Open(path)
+	if opt.CacheSize <= 0 {
+		opt.CacheSize = 32 << 20
+	}
+	if opt.CheckpointPages <= 0 {
+		opt.CheckpointPages = 1000
+	}
+	conn, err := sqlite3.Open(fileURI(path))
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 	}
-	s := &Store{conn: conn, path: path, opt: opt}
+	s := &Store{conn: conn, path: path, opt: opt, cache: map[string]page{}}
 	s.tx.s = s
+	s.idleHold = idleHold
+	s.idle = time.AfterFunc(time.Hour, s.idleRelease)
+	s.idle.Stop()
 	if err := s.init(mode); err != nil {
 		s.closeStmts()
 		conn.Close()
@@ -162,6 +241,7 @@ func (s *Store) init(mode string) error {
 		"PRAGMA wal_autocheckpoint=1000",
 		"PRAGMA journal_size_limit=" + fmt.Sprint(s.opt.WALLimit/2),
 		"PRAGMA cache_size=-8192",
+		"PRAGMA temp_store=MEMORY",
 	} {
 		if err := s.execRetry(p); err != nil {
 			return fmt.Errorf("sqlitestore: %s: %s: %w", s.path, p, err)
@@ -179,6 +259,7 @@ func (s *Store) init(mode string) error {
 	}{
 		{&s.get, "SELECT page FROM pages WHERE key = ?"},
 		{&s.put, "INSERT OR REPLACE INTO pages (key, page) VALUES (?, ?)"},
+		{&s.putMany, "INSERT OR REPLACE INTO pages (key, page) VALUES (?, ?)" + strings.Repeat(", (?, ?)", putBatch-1)},
 		{&s.del, "DELETE FROM pages WHERE key = ?"},
 		{&s.scanAsc, "SELECT key, page FROM pages WHERE key >= ? ORDER BY key"},
 		{&s.scanAscTo, "SELECT key, page FROM pages WHERE key >= ? AND key < ? ORDER BY key"},
@@ -188,9 +269,6 @@ func (s *Store) init(mode string) error {
 		{&s.beginImm, "BEGIN IMMEDIATE"},
 		{&s.commit, "COMMIT"},
 		{&s.rollback, "ROLLBACK"},
-		{&s.save, "SAVEPOINT folio"},
-		{&s.release, "RELEASE folio"},
-		{&s.rollbackTo, "ROLLBACK TO folio"},
 		{&s.dataVersion, "PRAGMA data_version"},
 	} {
 		st, _, err := c.Prepare(p.sql)
@@ -199,7 +277,60 @@ func (s *Store) init(mode string) error {
 		}
 		*p.st = st
 	}
+	s.startCheckpointer(mode)
 	return nil
+}
+
+// startCheckpointer moves WAL checkpoints off the commit path: a second
+// connection, in its own goroutine, runs a PASSIVE checkpoint whenever a
+// commit leaves more than Options.CheckpointPages frames in the WAL
+// (instead of SQLite's automatic checkpoint, which runs inside the commit
+// that crosses the line, copying pages and syncing files while the writer
+// waits). Passive checkpoints never block readers or writers. Without a
+// second connection SQLite's automatic checkpoint stays on.
+func (s *Store) startCheckpointer(mode string) {
+	c2, err := sqlite3.Open(fileURI(s.path))
+	if err == nil {
+		err = c2.BusyTimeout(100 * time.Millisecond)
+		if err == nil {
+			// Its checkpoints sync the files as the store's own would.
+			err = c2.Exec("PRAGMA synchronous=" + mode)
+		}
+		if err == nil {
+			err = s.conn.WALAutoCheckpoint(0)
+		}
+		if err != nil {
+			c2.Close()
+		}
+	}
+	if err != nil {
+		return // the automatic checkpoint (wal_autocheckpoint=1000) stays on
+	}
+	s.kick = make(chan struct{}, 1)
+	s.ckptDone = make(chan struct{})
+	limit := s.opt.CheckpointPages
+	s.conn.WALHook(func(_ *sqlite3.Conn, _ string, pages int) error {
+		s.walFrames = pages
+		if pages >= limit {
+			select {
+			case s.kick <- struct{}{}:
+			default:
+			}
+		}
+		return nil
+	})
+	go func() {
+		defer close(s.ckptDone)
+		defer c2.Close()
+		for range s.kick {
+			s.ckptMu.Lock()
+			c2.WALCheckpoint("main", sqlite3.CHECKPOINT_PASSIVE)
+			s.ckptMu.Unlock()
+			// At most one checkpoint per few ms: while a reader pins the
+			// WAL every commit asks again.
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
 }
 
 func (s *Store) checkFormat(fresh bool, appID, userVer int64) error {
@@ -274,8 +405,8 @@ func (s *Store) queryInt(sql string, out *int64) error {
 }
 
 func (s *Store) closeStmts() {
-	for _, st := range []*sqlite3.Stmt{s.get, s.put, s.del, s.scanAsc, s.scanAscTo, s.scanDesc, s.scanDescTo,
-		s.begin, s.beginImm, s.commit, s.rollback, s.save, s.release, s.rollbackTo, s.dataVersion} {
+	for _, st := range []*sqlite3.Stmt{s.get, s.put, s.putMany, s.del, s.scanAsc, s.scanAscTo, s.scanDesc, s.scanDescTo,
+		s.begin, s.beginImm, s.commit, s.rollback, s.dataVersion} {
 		st.Close()
 	}
 }
@@ -299,24 +430,27 @@ func (s *Store) Begin(writable bool) (store.Tx, error) {
 		s.mu.Unlock()
 		return nil, store.ErrClosed
 	}
-	var st *sqlite3.Stmt
 	switch {
 	case s.group && s.conn.GetAutocommit():
 		// SQLite rolled the whole group back (an I/O error, a full disk):
-		// a savepoint now would quietly start a new transaction, and the
-		// group's earlier commits would be reported as done.
+		// going on would quietly start a new transaction, and the group's
+		// earlier commits would be reported as done.
 		s.mu.Unlock()
 		return nil, errGroupLost
 	case s.group:
-		st = s.save
-	case writable:
-		st = s.beginImm
+		// Inside the group's SQLite transaction: the transaction is the
+		// undo log of the cache and the pending writes.
+	case !writable:
+		if err := s.beginRead(); err != nil {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("sqlitestore: begin: %w", err)
+		}
 	default:
-		st = s.begin
-	}
-	if err := exec(st); err != nil {
-		s.mu.Unlock()
-		return nil, fmt.Errorf("sqlitestore: begin: %w", err)
+		s.release()
+		if err := s.start(s.beginImm); err != nil {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("sqlitestore: begin: %w", err)
+		}
 	}
 	t := &s.tx
 	t.writable = writable
@@ -334,26 +468,122 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.idle.Stop()
+	s.held = false
 	if !s.conn.GetAutocommit() {
 		s.conn.Exec("ROLLBACK")
 	}
 	s.closeStmts()
-	return s.conn.Close()
+	if s.kick != nil {
+		// Stop the checkpointer first, so that this connection is the
+		// last and its close checkpoints and removes the WAL.
+		s.conn.WALHook(nil)
+		close(s.kick)
+		<-s.ckptDone
+	}
+	err := s.conn.Close()
+	unmapShm(s.shm)
+	s.shm = nil
+	return err
+}
+
+// beginRead starts a read transaction: on the held snapshot when nobody
+// committed since it was taken, else on a new one (held in turn when the
+// WAL-index is mapped).
+func (s *Store) beginRead() error {
+	if s.held {
+		if h, ok := readHeader(s.shm); ok && h == s.hdr && !s.conn.GetAutocommit() {
+			return nil
+		}
+		s.release()
+	}
+	if s.shm == nil && s.shmTries < 3 {
+		s.shmTries++
+		s.shm = mapShm(s.path)
+	}
+	var h walHeader
+	hok := false
+	if s.shm != nil {
+		h, hok = readHeader(s.shm)
+	}
+	if err := s.start(s.begin); err != nil {
+		return err
+	}
+	s.hdr, s.held = h, hok
+	return nil
+}
+
+// release ends the held read snapshot, if any.
+func (s *Store) release() {
+	if !s.held {
+		return
+	}
+	s.held = false
+	if !s.conn.GetAutocommit() {
+		exec(s.commit)
+	}
+}
+
+// endRead ends a read transaction outside a group: its snapshot stays
+// held, or is closed.
+func (s *Store) endRead() error {
+	if s.held {
+		if !s.idleArmed {
+			s.idleArmed = true
+			s.idle.Reset(s.idleHold)
+		}
+		return nil
+	}
+	if s.conn.GetAutocommit() {
+		return nil
+	}
+	return exec(s.commit)
+}
+
+// idleHold is how long a held snapshot may stay unused before the idle
+// timer releases it.
+const idleHold = 2 * time.Millisecond
+
+func (s *Store) idleRelease() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.idleArmed = false
+	if !s.closed {
+		s.release()
+	}
+}
+
+// start opens a SQLite transaction with st (BEGIN or BEGIN IMMEDIATE) and
+// reads PRAGMA data_version in it (which also takes the snapshot): when
+// another connection committed since the last look, the cache is dropped.
+func (s *Store) start(st *sqlite3.Stmt) error {
+	if err := exec(st); err != nil {
+		return err
+	}
+	dv := s.dataVersion
+	var v uint64
+	if dv.Step() {
+		v = uint64(dv.ColumnInt64(0))
+	}
+	if err := dv.Reset(); err != nil {
+		if !s.conn.GetAutocommit() {
+			exec(s.rollback)
+		}
+		return err
+	}
+	if v != s.ver {
+		s.ver = v
+		s.dropCache()
+	}
+	return nil
 }
 
 // ExternalVersion implements store.Changes with PRAGMA data_version, which
-// moves when another connection committed. It also moves after this
-// store's own rollbacks and failed commits.
+// moves when another connection committed (read when the transaction, or
+// its group, began). It also moves after this store's own rollbacks and
+// failed commits.
 func (s *Store) ExternalVersion(store.Tx) (uint64, error) {
-	st := s.dataVersion
-	var v uint64
-	if st.Step() {
-		v = uint64(st.ColumnInt64(0))
-	}
-	if err := st.Reset(); err != nil {
-		return 0, fmt.Errorf("sqlitestore: data_version: %w", err)
-	}
-	return v + s.epoch<<32, nil
+	return s.ver + s.epoch<<32, nil
 }
 
 // BeginGroup implements store.Grouper: it opens one SQLite write
@@ -368,7 +598,8 @@ func (s *Store) BeginGroup() error {
 	if s.group {
 		return errors.New("sqlitestore: BeginGroup: a group is already open")
 	}
-	if err := exec(s.beginImm); err != nil {
+	s.release()
+	if err := s.start(s.beginImm); err != nil {
 		return fmt.Errorf("sqlitestore: begin group: %w", err)
 	}
 	s.group = true
@@ -385,18 +616,22 @@ func (s *Store) EndGroup() error {
 	}
 	s.group = false
 	if s.conn.GetAutocommit() {
-		s.epoch++
+		s.lose()
 		return errGroupLost
 	}
-	if err := exec(s.commit); err != nil {
-		s.epoch++
-		if !s.conn.GetAutocommit() {
-			exec(s.rollback)
-		}
+	wrote := s.dirty.Len() > 0
+	if err := s.flush(); err != nil {
 		return fmt.Errorf("sqlitestore: commit group: %w", err)
 	}
-	s.commits++
-	s.maybeCheckpoint()
+	if err := exec(s.commit); err != nil {
+		s.lose()
+		return fmt.Errorf("sqlitestore: commit group: %w", err)
+	}
+	s.trim()
+	if wrote {
+		s.commits++
+		s.maybeCheckpoint()
+	}
 	return nil
 }
 
@@ -410,14 +645,17 @@ func (s *Store) AbortGroup() error {
 	}
 	s.group = false
 	s.epoch++
+	s.dirty.Clear()
+	s.undo = s.undo[:0]
+	s.dropCache()
 	if s.conn.GetAutocommit() {
 		return nil
 	}
 	return exec(s.rollback)
 }
 
-// maybeCheckpoint keeps the WAL bounded. SQLite's automatic checkpoint
-// (every 1000 pages) is passive: it cannot go past the oldest reader's
+// maybeCheckpoint keeps the WAL bounded. The background checkpoints are
+// passive: they cannot go past the oldest reader's
 // snapshot nor restart the log while any reader uses it, so with readers
 // that overlap the WAL would grow forever. Every 16 write commits the store
 // looks at the WAL's size and, past half the limit, runs a TRUNCATE
@@ -431,6 +669,14 @@ func (s *Store) maybeCheckpoint() {
 		return
 	}
 	s.commits = 0
+	if s.kick != nil && s.walFrames >= 2*s.opt.CheckpointPages && s.ckptMu.TryLock() {
+		// Under a steady write load the background checkpoints never
+		// catch up with the end of the log, and SQLite restarts the log
+		// only once it is all copied back: finish the copy here, between
+		// transactions, so that the next write starts the log over.
+		s.conn.WALCheckpoint("main", sqlite3.CHECKPOINT_PASSIVE)
+		s.ckptMu.Unlock()
+	}
 	fi, err := os.Stat(s.path + "-wal")
 	if err != nil || fi.Size() < s.opt.WALLimit/2 {
 		return
@@ -439,9 +685,11 @@ func (s *Store) maybeCheckpoint() {
 	if fi.Size() >= s.opt.WALLimit {
 		wait = 5 * time.Second
 	}
+	s.ckptMu.Lock()
 	s.conn.BusyTimeout(wait)
 	s.conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	s.conn.BusyTimeout(s.opt.BusyTimeout)
+	s.ckptMu.Unlock()
 }
 
 // Checkpoint runs a TRUNCATE checkpoint now, waiting for readers up to the
@@ -452,6 +700,9 @@ func (s *Store) Checkpoint() error {
 	if s.closed {
 		return store.ErrClosed
 	}
+	s.release()
+	s.ckptMu.Lock()
+	defer s.ckptMu.Unlock()
 	return s.conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 }
 
@@ -463,6 +714,8 @@ func (s *Store) Conn(fn func(*sqlite3.Conn) error) error {
 	if s.closed {
 		return store.ErrClosed
 	}
+	s.release()
+	s.dropCache() // fn may write behind the cache's back
 	return fn(s.conn)
 }
 
@@ -495,68 +748,78 @@ var (
 	errDone      = errors.New("sqlitestore: transaction has ended")
 )
 
+// Get reads the pending writes and the page cache first, SQLite on a miss
+// (and caches what it read, absent keys too).
 func (t *tx) Get(key []byte) ([]byte, bool, error) {
 	if t.done {
 		return nil, false, errDone
 	}
-	st := t.s.get
+	s := t.s
+	if p, hit := s.cache[string(key)]; hit {
+		return p.val, p.ok, nil
+	}
+	st := s.get
 	if err := st.BindBlob(1, key); err != nil {
 		st.Reset()
 		return nil, false, err
 	}
-	if !st.Step() {
-		if err := st.Reset(); err != nil {
-			return nil, false, fmt.Errorf("sqlitestore: get: %w", err)
+	var p page
+	if st.Step() {
+		p = page{val: bytes.Clone(st.ColumnRawBlob(0)), ok: true}
+		if p.val == nil {
+			p.val = []byte{}
 		}
-		return nil, false, nil
 	}
-	page := t.s.copyOut(st.ColumnRawBlob(0))
 	if err := st.Reset(); err != nil {
 		return nil, false, fmt.Errorf("sqlitestore: get: %w", err)
 	}
-	return page, true, nil
+	s.remember(string(key), p)
+	return p.val, p.ok, nil
 }
 
-func (t *tx) Put(key, page []byte) error {
+// remember caches a page read from SQLite, unless it is too big to be
+// worth it.
+func (s *Store) remember(key string, p page) {
+	if len(p.val) > maxCachedPage {
+		return
+	}
+	s.cache[key] = p
+	s.cacheBytes += len(key) + len(p.val) + pageOverhead
+}
+
+// write records a pending write of the transaction: in the cache and the
+// dirty set, with what they held before in the undo log.
+func (t *tx) write(key []byte, p page) error {
 	if t.done {
 		return errDone
 	}
 	if !t.writable {
 		return errReadOnly
 	}
-	st := t.s.put
-	if err := st.BindBlob(1, key); err != nil {
-		st.Reset()
-		return err
+	s := t.s
+	k := string(key)
+	u := undo{key: k}
+	u.prev, u.cached = s.cache[k]
+	_, u.dirty = s.dirty.Get(k)
+	s.undo = append(s.undo, u)
+	if u.cached {
+		s.cacheBytes -= len(k) + len(u.prev.val) + pageOverhead
 	}
-	if err := st.BindBlob(2, page); err != nil {
-		st.Reset()
-		return err
-	}
-	if err := exec(st); err != nil {
-		return fmt.Errorf("sqlitestore: put: %w", err)
-	}
+	s.cache[k] = p
+	s.dirty.Set(k, p)
+	s.cacheBytes += len(k) + len(p.val) + pageOverhead
 	t.wrote = true
 	return nil
+}
+
+func (t *tx) Put(key, page_ []byte) error {
+	v := make([]byte, len(page_))
+	copy(v, page_)
+	return t.write(key, page{val: v, ok: true})
 }
 
 func (t *tx) Delete(key []byte) error {
-	if t.done {
-		return errDone
-	}
-	if !t.writable {
-		return errReadOnly
-	}
-	st := t.s.del
-	if err := st.BindBlob(1, key); err != nil {
-		st.Reset()
-		return err
-	}
-	if err := exec(st); err != nil {
-		return fmt.Errorf("sqlitestore: delete: %w", err)
-	}
-	t.wrote = true
-	return nil
+	return t.write(key, page{})
 }
 
 func (t *tx) Scan(start, end []byte, reverse bool, fn func(key, page []byte) bool) error {
@@ -596,15 +859,77 @@ func (t *tx) Scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 		st.Reset()
 		return err
 	}
+	// Merge the pending writes in [start, end) with SQLite's rows: a
+	// pending write replaces the row of its key, a pending delete hides it.
+	var it btree.MapIter[string, page]
+	pending := false
+	if s.dirty.Len() > 0 {
+		it = s.dirty.Iter()
+		if !reverse {
+			pending = it.Seek(string(start))
+		} else if end == nil {
+			pending = it.Last()
+		} else if it.Seek(string(end)) {
+			pending = it.Prev()
+		} else {
+			pending = it.Last()
+		}
+	}
+	inRange := func(k string) bool {
+		if reverse {
+			return k >= string(start)
+		}
+		return end == nil || k < string(end)
+	}
+	pending = pending && inRange(it.Key())
+	advance := func() {
+		if reverse {
+			pending = it.Prev()
+		} else {
+			pending = it.Next()
+		}
+		pending = pending && inRange(it.Key())
+	}
+	// emitPending sends the pending writes that come before k (all of them
+	// when k is nil) and reports false when fn stopped.
+	before := func(a string, b []byte) bool {
+		if reverse {
+			return a > string(b)
+		}
+		return a < string(b)
+	}
+	emitPending := func(k []byte, all bool) (goOn bool) {
+		for pending && (all || before(it.Key(), k)) {
+			p := it.Value()
+			if p.ok && !fn([]byte(it.Key()), p.val) {
+				return false
+			}
+			advance()
+		}
+		return true
+	}
+	stopped := false
 	for st.Step() {
-		k := s.copyOut(st.ColumnRawBlob(0))
+		raw := st.ColumnRawBlob(0)
+		if !emitPending(raw, false) {
+			stopped = true
+			break
+		}
+		if pending && it.Key() == string(raw) {
+			continue // replaced or deleted by a pending write; emitted below
+		}
+		k := s.copyOut(raw)
 		p := s.copyOut(st.ColumnRawBlob(1))
 		if !fn(k, p) {
+			stopped = true
 			break
 		}
 	}
 	if err := st.Reset(); err != nil {
 		return fmt.Errorf("sqlitestore: scan: %w", err)
+	}
+	if !stopped {
+		emitPending(nil, true)
 	}
 	return nil
 }
@@ -616,22 +941,21 @@ func (t *tx) Commit() error {
 	t.done = true
 	s := t.s
 	defer s.mu.Unlock()
+	s.undo = s.undo[:0]
 	if s.group {
-		if err := exec(s.release); err != nil {
-			s.epoch++
-			exec(s.rollbackTo)
-			exec(s.release)
-			return fmt.Errorf("sqlitestore: commit: %w", err)
-		}
 		return nil
 	}
-	if err := exec(s.commit); err != nil {
-		s.epoch++
-		if !s.conn.GetAutocommit() {
-			exec(s.rollback)
-		}
+	if !t.writable {
+		return s.endRead()
+	}
+	if err := s.flush(); err != nil {
 		return fmt.Errorf("sqlitestore: commit: %w", err)
 	}
+	if err := exec(s.commit); err != nil {
+		s.lose()
+		return fmt.Errorf("sqlitestore: commit: %w", err)
+	}
+	s.trim()
 	if t.wrote {
 		s.commits++
 		s.maybeCheckpoint()
@@ -650,14 +974,120 @@ func (t *tx) Rollback() error {
 		s.epoch++
 	}
 	if s.group {
-		err := exec(s.rollbackTo)
-		if err2 := exec(s.release); err == nil {
-			err = err2
-		}
-		return err
+		s.undoTx()
+		return nil
 	}
+	if !t.writable {
+		return s.endRead()
+	}
+	s.undoTx()
 	if s.conn.GetAutocommit() {
 		return nil // SQLite already rolled back (e.g. after an I/O error)
 	}
 	return exec(s.rollback)
+}
+
+// undoTx restores the cache and the pending writes as they were when the
+// transaction began.
+func (s *Store) undoTx() {
+	for i := len(s.undo) - 1; i >= 0; i-- {
+		u := &s.undo[i]
+		if u.cached {
+			s.cache[u.key] = u.prev
+		} else {
+			delete(s.cache, u.key)
+		}
+		if u.dirty {
+			s.dirty.Set(u.key, u.prev)
+		} else {
+			s.dirty.Delete(u.key)
+		}
+		*u = undo{}
+	}
+	s.undo = s.undo[:0]
+}
+
+// flush writes the pending writes into the open SQLite transaction in key
+// order: deletes one by one, puts putBatch rows per statement. On error the
+// SQLite transaction is rolled back and the cache dropped.
+func (s *Store) flush() error {
+	var err error
+	rows := s.rows[:0]
+	s.dirty.Scan(func(k string, p page) bool {
+		if p.ok {
+			rows = append(rows, row{k, p.val})
+			return true
+		}
+		if err = s.del.BindBlob(1, bytesOf(k)); err == nil {
+			err = exec(s.del)
+		} else {
+			s.del.Reset()
+		}
+		return err == nil
+	})
+	s.rows = rows
+	for len(rows) > 0 && err == nil {
+		st, n := s.putMany, putBatch
+		if len(rows) < putBatch {
+			st, n = s.put, 1
+		}
+		for i, r := range rows[:n] {
+			if err = st.BindBlob(2*i+1, bytesOf(r.key)); err == nil {
+				err = st.BindBlob(2*i+2, r.val)
+			}
+			if err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = exec(st)
+		} else {
+			st.Reset()
+		}
+		rows = rows[n:]
+	}
+	clear(s.rows)
+	s.rows = s.rows[:0]
+	s.dirty.Clear()
+	if err != nil {
+		s.lose()
+	}
+	return err
+}
+
+// row is a put for flush.
+type row struct {
+	key string
+	val []byte
+}
+
+// putBatch is how many rows one flush statement inserts.
+const putBatch = 32
+
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// lose handles a failed SQLite transaction: roll it back if SQLite did not,
+// forget the cache (it held the lost writes), and move the epoch so the
+// engine drops its own caches.
+func (s *Store) lose() {
+	s.epoch++
+	s.dirty.Clear()
+	s.undo = s.undo[:0]
+	s.dropCache()
+	if !s.conn.GetAutocommit() {
+		exec(s.rollback)
+	}
+}
+
+func (s *Store) dropCache() {
+	clear(s.cache)
+	s.cacheBytes = 0
+}
+
+// trim drops the cache once it outgrows its budget (between transactions,
+// when nothing is pending).
+func (s *Store) trim() {
+	if s.cacheBytes > s.opt.CacheSize {
+		s.dropCache()
+	}
 }
