@@ -3,25 +3,27 @@ package core
 // A small DEFLATE (RFC 1951) decoder for the generated command table
 // (commands_resp.go), which is stored compressed to keep folio.wasm small.
 // compress/flate would do, but it imports fmt, which core may not
-// depend on. Canonical Huffman codes are decoded a bit at a time, as in
-// zlib's puff.c: slow per symbol, but it runs once, at start-up, on a few
-// tens of kilobytes.
+// depend on. The structure follows zlib's puff.c; codes are decoded with
+// one table lookup (indexed by the next maxbits input bits), which matters
+// under wasm, where start-up decodes the table before the first command.
 
 // inflater reads a raw DEFLATE stream.
 type inflater struct {
 	in   string
 	pos  int
-	bits uint32 // pending input bits, least significant first
+	bits uint64 // pending input bits, least significant first
 	nb   uint   // number of pending bits
+	pad  uint   // how many of the top pending bits are zeros past the end of in
 	out  []byte
 	bad  bool // the stream ended early or is malformed
 }
 
-// huffman is a canonical Huffman code: how many codes have each length,
-// and the symbols in code order.
+// huffman is a canonical Huffman code as a lookup table: entry i is
+// symbol<<4 | length for the code that the low bits of i start with
+// (length 0: no such code).
 type huffman struct {
-	count  [16]uint16
-	symbol []uint16
+	table []uint16
+	bits  uint // longest code length
 }
 
 // inflate decodes src, a raw DEFLATE stream whose output is n bytes long.
@@ -53,26 +55,47 @@ func inflate(src string, n int) ([]byte, bool) {
 	}
 }
 
-// need returns the next n bits (n <= 16).
-func (f *inflater) need(n uint) uint32 {
+// fill makes at least n bits pending, with zeros past the end of the
+// input (consuming those is an error, caught by take).
+func (f *inflater) fill(n uint) {
 	for f.nb < n {
-		if f.pos >= len(f.in) {
-			f.bad = true
-			return 0
+		if f.pos < len(f.in) {
+			f.bits |= uint64(f.in[f.pos]) << f.nb
+			f.pos++
+		} else {
+			f.pad += 8
 		}
-		f.bits |= uint32(f.in[f.pos]) << f.nb
-		f.pos++
 		f.nb += 8
 	}
-	v := f.bits & (1<<n - 1)
+}
+
+// take consumes n pending bits.
+func (f *inflater) take(n uint) {
 	f.bits >>= n
 	f.nb -= n
+	if f.nb < f.pad {
+		f.bad = true
+		f.pad = f.nb
+	}
+}
+
+// need returns the next n bits (n <= 16).
+func (f *inflater) need(n uint) uint32 {
+	f.fill(n)
+	v := uint32(f.bits & (1<<n - 1))
+	f.take(n)
 	return v
 }
 
 // stored copies an uncompressed block.
 func (f *inflater) stored() {
-	f.bits, f.nb = 0, 0 // to a byte boundary
+	// To a byte boundary, and give back whole bytes read ahead.
+	if f.pad > 0 {
+		f.bad = true
+		return
+	}
+	f.pos -= int(f.nb / 8)
+	f.bits, f.nb = 0, 0
 	if f.pos+4 > len(f.in) {
 		f.bad = true
 		return
@@ -93,44 +116,55 @@ func (f *inflater) stored() {
 
 // decode reads one symbol of code h.
 func (f *inflater) decode(h *huffman) int {
-	code, first, index := 0, 0, 0
-	for l := 1; l < 16; l++ {
-		code |= int(f.need(1))
-		count := int(h.count[l])
-		if code-count < first {
-			return int(h.symbol[index+code-first])
-		}
-		index += count
-		first = (first + count) << 1
-		code <<= 1
+	f.fill(h.bits)
+	e := h.table[f.bits&(1<<h.bits-1)]
+	if e&15 == 0 {
+		f.bad = true
+		return 0
 	}
-	f.bad = true
-	return 0
+	f.take(uint(e & 15))
+	return int(e >> 4)
 }
 
-// build makes the canonical code for the given code lengths. It reports
-// false for an over-subscribed set of lengths.
+// build makes the code for the given code lengths (canonical Huffman, as
+// DEFLATE defines it). It reports false for an over-subscribed set of
+// lengths; an incomplete one is allowed (a lone distance code).
 func (h *huffman) build(lengths []uint8) bool {
-	h.count = [16]uint16{}
+	var count [16]int
+	h.bits = 0
 	for _, l := range lengths {
-		h.count[l]++
+		count[l]++
+		if uint(l) > h.bits {
+			h.bits = uint(l)
+		}
 	}
+	count[0] = 0
 	left := 1
 	for l := 1; l < 16; l++ {
-		left = left<<1 - int(h.count[l])
+		left = left<<1 - count[l]
 		if left < 0 {
 			return false
 		}
 	}
-	var offs [16]uint16
-	for l := 1; l < 15; l++ {
-		offs[l+1] = offs[l] + h.count[l]
+	var next [16]int // first code of each length
+	code := 0
+	for l := 1; l < 16; l++ {
+		code = (code + count[l-1]) << 1
+		next[l] = code
 	}
-	h.symbol = make([]uint16, len(lengths))
+	h.table = make([]uint16, 1<<h.bits)
 	for s, l := range lengths {
-		if l != 0 {
-			h.symbol[offs[l]] = uint16(s)
-			offs[l]++
+		if l == 0 {
+			continue
+		}
+		c := next[l]
+		next[l]++
+		r := 0 // the code bit-reversed: the input holds it first bit lowest
+		for i := uint8(0); i < l; i++ {
+			r = r<<1 | c>>i&1
+		}
+		for i := r; i < len(h.table); i += 1 << l {
+			h.table[i] = uint16(s)<<4 | uint16(l)
 		}
 	}
 	return true
@@ -191,8 +225,13 @@ func (f *inflater) codes(lit, dist *huffman) {
 				f.bad = true
 				return
 			}
-			for i := 0; i < n; i++ { // may overlap: byte by byte
-				f.out = append(f.out, f.out[len(f.out)-back])
+			from := len(f.out) - back
+			if back >= n {
+				f.out = append(f.out, f.out[from:from+n]...)
+				continue
+			}
+			for i := 0; i < n; i++ { // overlapping: byte by byte
+				f.out = append(f.out, f.out[from+i])
 			}
 		}
 	}

@@ -16,6 +16,9 @@ const (
 	flagDeliveries = 1 << 2
 )
 
+// ctlNow is the control block's offset of the host clock (ABI.md).
+const ctlNow = 32
+
 // sink receives a session's deliveries: pub/sub messages and the replies
 // of blocking commands served after they parked.
 type sink struct {
@@ -107,6 +110,7 @@ func (db *DB) expireBlocked() {
 	if db.closed {
 		return
 	}
+	db.h.writeNow()
 	if rc, err := db.h.call1(db.h.expire); err == nil && api.DecodeI32(rc) > 0 {
 		db.h.dispatch()
 	}

@@ -32,6 +32,7 @@ type hostFunc struct {
 // context of the export call (every call into a DB's module carries it).
 var hostFuncs = map[string]hostFunc{
 	"clock_now_ms": {nil, []api.ValueType{i64}, func(h *instance, _ api.Module, s []uint64) {
+		h.clockCalls++
 		s[0] = uint64(h.now().UnixMilli())
 	}},
 	"random_seed": {nil, []api.ValueType{i64}, func(h *instance, _ api.Module, s []uint64) {

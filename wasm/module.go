@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
@@ -20,10 +21,10 @@ var Binary []byte
 
 // ABIVersion is the version of ABI.md this package speaks; a module whose
 // abi_version export returns another number is refused.
-const ABIVersion = 1
+const ABIVersion = 2
 
 // ErrABI is returned by Open for a module that does not speak ABIVersion.
-var ErrABI = errors.New("wasm: module does not speak folio ABI version 1")
+var ErrABI = errors.New("wasm: module does not speak folio ABI version " + strconv.Itoa(ABIVersion))
 
 // The process-wide runtimes, one per compilation cache directory ("" for
 // none): compiling folio.wasm takes about a second, so it is done once per

@@ -73,6 +73,8 @@ type instance struct {
 	txID    int32
 	lastErr string
 
+	clockCalls int // clock_now_ms imports served (tests)
+
 	exec, reserve, sessOpen, sessClose api.Function
 	deliveries, expire, cancel         api.Function
 	sinks                              map[int64]*sink
@@ -186,6 +188,12 @@ func (h *instance) call1(f api.Function, params ...uint64) (uint64, error) {
 	return h.stack[0], nil
 }
 
+// writeNow puts the host's clock into the control block, where the guest
+// takes it for the call's first command instead of calling clock_now_ms.
+func (h *instance) writeNow() {
+	h.mem.WriteUint64Le(h.ctl+ctlNow, uint64(h.now().UnixMilli()))
+}
+
 func (h *instance) readControl() {
 	h.inPtr, _ = h.mem.ReadUint32Le(h.ctl + 0)
 	h.inCap, _ = h.mem.ReadUint32Le(h.ctl + 4)
@@ -236,6 +244,7 @@ func (h *instance) run(dst []byte, id int64) ([]byte, uint32, int, error) {
 	if !h.mem.Write(h.inPtr, h.req) {
 		return dst, 0, 0, errMemory
 	}
+	h.writeNow()
 	h.stack[0], h.stack[1] = uint64(id), uint64(n)
 	if err := h.exec.CallWithStack(h.ctx, h.stack); err != nil {
 		return dst, 0, 0, err

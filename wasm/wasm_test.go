@@ -203,14 +203,16 @@ func TestABIVersionRejected(t *testing.T) {
 	if _, err := wasm.Open(":memory:", wasm.WithModule(bin)); !errors.Is(err, wasm.ErrABI) {
 		t.Fatalf("module without abi_version: want ErrABI, got %v", err)
 	}
-	// A module with every export, whose abi_version says 2.
-	if _, err := wasm.Open(":memory:", wasm.WithModule(fakeModule(2))); !errors.Is(err, wasm.ErrABI) || !strings.Contains(err.Error(), "version 2") {
-		t.Fatalf("version 2 module: want ErrABI, got %v", err)
+	// A module with every export, whose abi_version says 1 (the version
+	// before the control block's host clock).
+	if _, err := wasm.Open(":memory:", wasm.WithModule(fakeModule(1))); !errors.Is(err, wasm.ErrABI) || !strings.Contains(err.Error(), "version 1") {
+		t.Fatalf("version 1 module: want ErrABI, got %v", err)
 	}
-	// The same fake saying 1 gets past the check (and fails later, at
-	// open, since it is no engine): the check reads the export's value.
-	if _, err := wasm.Open(":memory:", wasm.WithModule(fakeModule(1))); err == nil || errors.Is(err, wasm.ErrABI) {
-		t.Fatalf("version 1 fake: want a non-ABI error, got %v", err)
+	// The same fake saying ABIVersion gets past the check (and fails
+	// later, at open, since it is no engine): the check reads the
+	// export's value.
+	if _, err := wasm.Open(":memory:", wasm.WithModule(fakeModule(wasm.ABIVersion))); err == nil || errors.Is(err, wasm.ErrABI) {
+		t.Fatalf("version %d fake: want a non-ABI error, got %v", wasm.ABIVersion, err)
 	}
 	// The untouched module still opens.
 	db := open(t)

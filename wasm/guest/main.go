@@ -20,7 +20,7 @@ import (
 )
 
 // abiVersion is checked by hosts; bump it on any change to ABI.md.
-const abiVersion = 1
+const abiVersion = 2
 
 //go:wasmimport folio clock_now_ms
 func clockNowMs() int64
@@ -37,7 +37,8 @@ const (
 	ctlFlags    = 16
 	ctlConsumed = 20 // u32: request bytes run (less than n after a block)
 	ctlDeadline = 24 // i64: a blocked command's deadline, Unix ms, 0 = none
-	ctlSize     = 32
+	ctlNow      = 32 // i64: written by the host before a call: its clock, Unix ms, 0 = none
+	ctlSize     = 40
 )
 
 // Bits of the control block's flags word after exec.
@@ -73,6 +74,27 @@ var (
 )
 
 func main() {}
+
+// hostNow is the clock the host wrote into the control block for the
+// current call (0: none, or already used).
+var hostNow int64
+
+// takeHostNow moves the host's clock reading out of the control block.
+func takeHostNow() {
+	hostNow = int64(binary.LittleEndian.Uint64(ctl[ctlNow:]))
+	binary.LittleEndian.PutUint64(ctl[ctlNow:], 0)
+}
+
+// now is the engine's clock: the host's reading for the first command of
+// a call, which saves a clock_now_ms crossing per command, and the import
+// after that.
+func now() int64 {
+	if t := hostNow; t != 0 {
+		hostNow = 0
+		return t
+	}
+	return clockNowMs()
+}
 
 func init() { publish() }
 
@@ -114,7 +136,7 @@ func reserve(n int32) int32 {
 func open(flags int32) int32 {
 	st := &hostStore{}
 	opt := core.Options{
-		Now:  clockNowMs,
+		Now:  now,
 		Seed: uint64(randomSeed()),
 	}
 	var err error
@@ -178,6 +200,7 @@ func exec(id int64, n int32) int32 {
 	if n < 0 || int(n) > len(in) {
 		return errTooLarge
 	}
+	takeHostNow()
 	if cap(w.B) > maxKeptOut {
 		w.B = make([]byte, 0, defaultOut)
 	}
@@ -211,6 +234,7 @@ func exec(id int64, n int32) int32 {
 		}
 	}
 	clear(args)
+	hostNow = 0
 	if takeDeliveries() {
 		flags |= flagDeliveries
 	}
@@ -336,7 +360,9 @@ func expireBlocked() int32 {
 	if eng == nil {
 		return errNoEngine
 	}
+	takeHostNow()
 	eng.ExpireBlocked()
+	hostNow = 0
 	takeDeliveries()
 	return int32(len(pending))
 }

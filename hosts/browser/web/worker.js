@@ -9,7 +9,7 @@
 // and the log is emptied.
 import { WASI, ConsoleStdout } from "./dist/shim/index.js";
 
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 const RES_MISSING = -1;
 const RES_ERROR = -2;
 const SCAN_REVERSE = 1;
