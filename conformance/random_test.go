@@ -225,8 +225,10 @@ const (
 
 // The tolerances: TTLs are relative, so they differ by how much slower one
 // target ran between EXPIRE and TTL; absolute expiry times also differ by
-// how much later the target played the sequence than Redis did.
-var tolerance = map[cmpMode]int64{cmpTTL: 1, cmpPTTL: 1000, cmpAt: 5, cmpPAt: 5000}
+// how much later the target played the sequence than Redis did. The wasm
+// targets on a loaded 2-core machine have taken over a second between an
+// EXPIRE and its TTL, hence 3 s.
+var tolerance = map[cmpMode]int64{cmpTTL: 3, cmpPTTL: 3000, cmpAt: 5, cmpPAt: 5000}
 
 func (m cmpMode) marker() string {
 	switch m {

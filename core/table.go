@@ -161,6 +161,18 @@ func lookupCommand(name []byte) *Command {
 	return commands[string(n)]
 }
 
+// MayWrite reports whether running args could write to the store: a
+// command flagged write, or EXEC. A host uses it to open a group commit
+// only for batches that need one; a read that expires a key commits its
+// own delete.
+func MayWrite(args [][]byte) bool {
+	if len(args) == 0 {
+		return false
+	}
+	c := lookupCommand(args[0])
+	return c != nil && (c.Write || c.Name == "exec")
+}
+
 // Commands returns the names of every implemented command and subcommand,
 // sorted, for coverage tests.
 func Commands() []string {

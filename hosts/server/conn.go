@@ -381,8 +381,12 @@ func (c *conn) runBatch() (closeConn bool) {
 		now := s.cfg.Now()
 		c.sess.LastUsed = now.UnixMilli()
 		// Group commit: these commands join the open group, and their
-		// replies go out only once it is durable.
-		g := s.joinGroup()
+		// replies go out only once it is durable. Reads join only an open
+		// group (they may see its writes); alone they need no commit.
+		var g *group
+		if s.grouper != nil && (s.grp != nil || c.mayWrite(start, i)) {
+			g = s.joinGroup()
+		}
 		groupStart, groupCmds := len(c.out.B), 0
 		for i < len(c.ends) {
 			groupCmds++
@@ -430,6 +434,18 @@ func (c *conn) runBatch() (closeConn bool) {
 	c.argv = c.argv[:0]
 	c.ends = c.ends[:0]
 	return closeConn
+}
+
+// mayWrite reports whether a batched command from the i-th on, whose
+// arguments start at argv[start], could write.
+func (c *conn) mayWrite(start, i int) bool {
+	for ; i < len(c.ends); i++ {
+		if core.MayWrite(c.argv[start:c.ends[i]]) {
+			return true
+		}
+		start = c.ends[i]
+	}
+	return false
 }
 
 func isSubscribe(name []byte) bool {
