@@ -331,6 +331,18 @@ func (x *node) removeAt(i int) {
 type tree struct {
 	root  *node
 	count int
+	// Where the last few gets landed. A command reads a key and then
+	// writes it (SET, INCR, HSET, pushes and pops all do); set replaces
+	// the item in place when a hint still holds its key, sparing a
+	// descent. A hint is checked before use: its slot must be in range
+	// and hold the key, and a leaf dropped from the tree has n == 0.
+	hints [4]hint
+	hnext uint8
+}
+
+type hint struct {
+	x *node
+	i int32
 }
 
 func newTree() *tree { return &tree{root: &node{}} }
@@ -347,12 +359,22 @@ func (t *tree) get(k []byte) (item, bool) {
 	if !ok {
 		return item{}, false
 	}
+	t.hints[t.hnext&3] = hint{x, int32(i)}
+	t.hnext++
 	return x.s[i].it, true
 }
 
 // set inserts it, or replaces the item with its key: old is the item
 // replaced.
 func (t *tree) set(it item) (old item, existed bool) {
+	k := it.key()
+	for _, h := range &t.hints {
+		if h.x != nil && h.i < h.x.n && bytes.Equal(h.x.s[h.i].it.key(), k) {
+			old = h.x.s[h.i].it
+			h.x.s[h.i].it = it
+			return old, true
+		}
+	}
 	old, existed, right, sep := t.insert(t.root, it)
 	if right != nil {
 		r := newInternal()
@@ -523,6 +545,7 @@ func (x *node) rebalance(i int) {
 		if int(l.n+r.n) <= maxSlots {
 			copy(l.s[l.n:], r.s[:r.n])
 			l.n += r.n
+			r.n = 0 // dropped: no hint may write to it
 			l.reprefix()
 			x.removeSep(j)
 			return

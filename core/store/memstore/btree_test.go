@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand"
 	"sort"
 	"strconv"
@@ -142,8 +143,16 @@ func TestTreeModel(t *testing.T) {
 		}
 		for op := 0; op < 150000; op++ {
 			k := randKey(r)
+			// Gets leave hints that later sets may use (see tree.hints):
+			// some to keys the deletes below may move or drop.
+			if len(keys) > 0 && r.Intn(2) == 0 {
+				tr.get([]byte(keys[r.Intn(len(keys))]))
+			}
 			switch x := r.Intn(10); {
 			case x < setP:
+				if r.Intn(2) == 0 {
+					tr.get(k)
+				}
 				v := strconv.Itoa(r.Int())
 				old, existed := tr.set(makeItem(k, []byte(v)))
 				mv, mok := model[string(k)]
@@ -368,5 +377,32 @@ func TestTreeFill(t *testing.T) {
 	check(t, tr)
 	if l, f := leafFill(tr); f < 0.62 {
 		t.Errorf("random fill: %d leaves %.0f%% full", l, 100*f)
+	}
+}
+
+// TestTreeHintAfterMerge: a get leaves a hint to its leaf; when a delete
+// then merges that leaf into its sibling, a set of the key must not write
+// into the dropped leaf.
+func TestTreeHintAfterMerge(t *testing.T) {
+	for _, target := range []int{5, 70, 120, 250} {
+		tr := newTree()
+		key := func(i int) []byte { return []byte(fmt.Sprintf("k%04d", i)) }
+		for i := 0; i < 256; i++ {
+			tr.set(makeItem(key(i), []byte("v")))
+		}
+		order := rand.New(rand.NewSource(int64(target))).Perm(256)
+		for n, j := range order {
+			if j == target {
+				continue
+			}
+			tr.get(key(target))
+			tr.delete(key(j))
+			v := []byte(strconv.Itoa(n))
+			tr.set(makeItem(key(target), v))
+			if it, ok := tr.get(key(target)); !ok || !bytes.Equal(it.page(), v) {
+				t.Fatalf("target %d, after deleting %d: get = %q, %v; want %q", target, j, it.page(), ok, v)
+			}
+			check(t, tr)
+		}
 	}
 }
