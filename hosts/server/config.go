@@ -40,6 +40,7 @@ func ParseArgs(args []string, stderr io.Writer) (Config, error) {
 	})
 	fs.StringVar(&cfg.Engine, "engine", cfg.Engine, "engine: native, or wasm (the engine runs as folio.wasm under wazero)")
 	fs.StringVar(&cfg.LogLevel, "loglevel", cfg.LogLevel, "debug, verbose, notice or warning")
+	fs.BoolVar(&cfg.GoroutinePerConn, "goroutine-per-conn", cfg.GoroutinePerConn, "serve each connection from a goroutine of its own instead of the epoll event loop (Linux)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

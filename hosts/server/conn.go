@@ -51,7 +51,22 @@ type conn struct {
 
 	killed atomic.Bool
 	qbuf   atomic.Int64
-	qfree  atomic.Int64
+
+	// Served by the event loop (loop_linux.go) until handed off.
+	inLoop     atomic.Bool
+	fdMu       sync.Mutex // inLoop and fd, between the loop and Kill
+	lastIO     time.Time  // loop: last read, for --timeout
+	outPos     int        // loop: bytes of out.B already written
+	outPending bool       // loop: waiting for EPOLLOUT
+	closeAfter bool       // loop: close once the replies are out
+	perr       string     // a protocol error to answer after the batch
+	group      *group     // loop: the group this turn's batch joined
+	groupStart int
+	groupCmds  int
+	resume     bool // blocked in the loop: the goroutine waits, then runs the rest
+	next       int  // loop: the batched command to run next
+	nextStart  int  // and where its arguments start in argv
+	qfree      atomic.Int64
 
 	// A client that can receive pushes (subscribed, blocked, MONITOR) is
 	// switched to queued mode during one of its own commands: from then on
@@ -97,6 +112,12 @@ func (c *conn) serve() {
 	defer s.wg.Done()
 	defer c.cleanup()
 	c.buf = make([]byte, initialReadBuf)
+	c.readLoop()
+}
+
+// readLoop reads and serves requests until the connection must close.
+func (c *conn) readLoop() {
+	s := c.srv
 	for {
 		if c.w == len(c.buf) && !c.grow() {
 			s.logf(levelWarning, "Closing client that reached max query buffer length: addr=%s", c.addr)
@@ -111,36 +132,9 @@ func (c *conn) serve() {
 		if n > 0 {
 			c.w += n
 			s.stats.netIn.Add(int64(n))
-			for {
-				perr, retry := c.parse()
-				if len(c.ends) > 0 && c.runBatch() {
-					return
-				}
-				if retry || c.readWhileBlocked {
-					c.readWhileBlocked = false
-					continue
-				}
-				if perr != "" {
-					c.out.B = redcon.AppendError(c.out.B[:0], perr)
-					s.mu.Lock()
-					if c.queued {
-						c.enqueue(c.out.B)
-						c.out.B = c.out.B[:0]
-					}
-					s.mu.Unlock()
-					c.flush()
-					s.logf(levelVerbose, "Protocol error (%s) from client: addr=%s", perr, c.addr)
-					return
-				}
-				break
-			}
-			if int64(c.w-c.r) > s.maxQueryBuf.Load() {
-				s.logf(levelWarning, "Closing client that reached max query buffer length: addr=%s qbuf=%d", c.addr, c.w-c.r)
+			if c.process() {
 				return
 			}
-			c.compact()
-			c.qbuf.Store(int64(c.w - c.r))
-			c.qfree.Store(int64(len(c.buf) - c.w))
 		}
 		if err != nil {
 			var ne net.Error
@@ -153,6 +147,50 @@ func (c *conn) serve() {
 			return
 		}
 	}
+}
+
+// process serves the complete commands in the read buffer. It reports
+// whether the connection must close.
+func (c *conn) process() (closeConn bool) {
+	s := c.srv
+	for {
+		perr, retry := c.parse()
+		if len(c.ends) > 0 && c.runBatch() {
+			return true
+		}
+		if retry || c.readWhileBlocked {
+			c.readWhileBlocked = false
+			continue
+		}
+		if perr != "" {
+			c.protocolError(perr)
+			return true
+		}
+		break
+	}
+	if int64(c.w-c.r) > s.maxQueryBuf.Load() {
+		s.logf(levelWarning, "Closing client that reached max query buffer length: addr=%s qbuf=%d", c.addr, c.w-c.r)
+		return true
+	}
+	c.compact()
+	c.qbuf.Store(int64(c.w - c.r))
+	c.qfree.Store(int64(len(c.buf) - c.w))
+	return false
+}
+
+// protocolError answers a request that breaks the protocol; the
+// connection then closes, as Redis closes it.
+func (c *conn) protocolError(perr string) {
+	s := c.srv
+	c.out.B = redcon.AppendError(c.out.B[:0], perr)
+	s.mu.Lock()
+	if c.queued {
+		c.enqueue(c.out.B)
+		c.out.B = c.out.B[:0]
+	}
+	s.mu.Unlock()
+	c.flush()
+	s.logf(levelVerbose, "Protocol error (%s) from client: addr=%s", perr, c.addr)
 }
 
 func (c *conn) cleanupSession() {
@@ -370,9 +408,12 @@ func splitInline(line []byte) ([][]byte, string) {
 // replies allow, writing once per flushThreshold of replies. A command that
 // blocks holds the rest of the batch until it is served. It reports whether
 // the connection must close.
-func (c *conn) runBatch() (closeConn bool) {
+func (c *conn) runBatch() (closeConn bool) { return c.runBatchFrom(0, 0) }
+
+// runBatchFrom runs the batched commands from the i-th on, whose arguments
+// start at argv[start].
+func (c *conn) runBatchFrom(i, start int) (closeConn bool) {
 	s := c.srv
-	start, i := 0, 0
 	for i < len(c.ends) && !closeConn {
 		blocked := false
 		s.waiting.Add(1)
@@ -473,7 +514,17 @@ func (c *conn) Kill() {
 	c.killOnce.Do(func() {
 		c.killed.Store(true)
 		close(c.done)
-		c.nc.Close()
+		c.fdMu.Lock()
+		if c.inLoop.Load() {
+			// The loop may be using the descriptor: make it see end of
+			// file, and let it close the connection.
+			shutdownFD(c.fd)
+			c.fdMu.Unlock()
+			return
+		}
+		nc := c.nc
+		c.fdMu.Unlock()
+		nc.Close()
 	})
 }
 
@@ -483,7 +534,10 @@ func (c *conn) ClientInfo() core.ClientInfo {
 	if c.omem.Load() > 0 {
 		ev = "rw"
 	}
-	return core.ClientInfo{Fd: c.fd, Qbuf: c.qbuf.Load(), QbufFree: c.qfree.Load(), Omem: c.omem.Load(), TotMem: c.qbuf.Load() + c.qfree.Load() + c.omem.Load(), Events: ev, Monitor: c.monitor}
+	c.fdMu.Lock()
+	fd := c.fd
+	c.fdMu.Unlock()
+	return core.ClientInfo{Fd: fd, Qbuf: c.qbuf.Load(), QbufFree: c.qfree.Load(), Omem: c.omem.Load(), TotMem: c.qbuf.Load() + c.qfree.Load() + c.omem.Load(), Events: ev, Monitor: c.monitor}
 }
 
 // SetMonitor turns the MONITOR feed on or off. Called with the engine locked.

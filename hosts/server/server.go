@@ -33,6 +33,11 @@ type Config struct {
 	ClientQueryBufferLimit int64
 	LogLevel               string // debug verbose notice warning
 	ConfigFile             string // shown by INFO; set by ParseArgs
+	// GoroutinePerConn serves every connection from a goroutine of its
+	// own; by default (on Linux) plain request/reply connections share one
+	// epoll event loop, as in Redis.
+	GoroutinePerConn bool
+
 	// Engine is "native" (the default: this package's server) or "wasm"
 	// (folio-server serves through the wazero plugin, package
 	// hosts/server/wasmhost). New ignores it.
@@ -133,6 +138,8 @@ type Server struct {
 	logLevel     atomic.Int32
 	monitors     atomic.Int32 // number of MONITOR clients, for a cheap check
 	shuttingDown atomic.Bool
+
+	loop *eventLoop // nil: a goroutine per connection
 
 	connMu sync.Mutex
 	ln     net.Listener
@@ -261,6 +268,12 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.logf(levelNotice, "Folio %s (Redis %s protocol) ready to accept connections on %s", core.LayoutVersion, "7.0", ln.Addr())
 	s.wg.Add(1)
 	go s.cron()
+	if !s.cfg.GoroutinePerConn {
+		if s.loop = newEventLoop(s); s.loop != nil {
+			s.wg.Add(1)
+			go s.loop.run()
+		}
+	}
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
@@ -312,6 +325,9 @@ func (s *Server) accept(nc net.Conn) {
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.connMu.Unlock()
+	if s.loop != nil && s.loop.add(c) {
+		return
+	}
 	go c.serve()
 }
 
@@ -334,6 +350,9 @@ func (s *Server) Close() error {
 			c.Kill()
 		}
 		s.connMu.Unlock()
+		if s.loop != nil {
+			s.loop.wake()
+		}
 		s.wg.Wait()
 		if s.commitStop != nil {
 			close(s.commitStop)
