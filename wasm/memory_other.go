@@ -1,4 +1,4 @@
-//go:build !(unix && (amd64 || arm64 || riscv64 || ppc64le || loong64 || s390x || mips64 || mips64le || ppc64))
+//go:build !((linux || darwin) && (amd64 || arm64 || riscv64 || ppc64le || loong64 || s390x || mips64 || mips64le || ppc64))
 
 package wasm
 

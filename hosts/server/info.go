@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -61,17 +60,12 @@ func (s *Server) infoHook(section string) string {
 		add("total_net_output_bytes", s.stats.netOut.Load())
 		add("rejected_connections", s.stats.rejected.Load())
 	case "cpu":
-		var ru syscall.Rusage
-		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-			add("used_cpu_sys", fmt.Sprintf("%.6f", tvSeconds(ru.Stime)))
-			add("used_cpu_user", fmt.Sprintf("%.6f", tvSeconds(ru.Utime)))
+		if sys, user, ok := cpuSeconds(); ok {
+			add("used_cpu_sys", fmt.Sprintf("%.6f", sys))
+			add("used_cpu_user", fmt.Sprintf("%.6f", user))
 		}
 	}
 	return b.String()
-}
-
-func tvSeconds(tv syscall.Timeval) float64 {
-	return float64(tv.Sec) + float64(tv.Usec)/1e6
 }
 
 // rssBytes reads the resident set size from /proc (0 where absent).
@@ -86,14 +80,6 @@ func rssBytes() uint64 {
 	}
 	pages, _ := strconv.ParseUint(f[1], 10, 64)
 	return pages * uint64(os.Getpagesize())
-}
-
-func totalSystemMemory() uint64 {
-	var si syscall.Sysinfo_t
-	if syscall.Sysinfo(&si) != nil {
-		return 0
-	}
-	return si.Totalram * uint64(si.Unit)
 }
 
 // humanBytes formats n as Redis's bytesToHuman does.

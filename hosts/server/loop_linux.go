@@ -493,3 +493,11 @@ func (l *eventLoop) idle() {
 // loop closes it (Kill from another goroutine must not close a descriptor
 // the loop may still use). Called with c.fdMu held.
 func shutdownFD(fd int) { syscall.Shutdown(fd, syscall.SHUT_RDWR) }
+
+func totalSystemMemory() uint64 {
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil {
+		return 0
+	}
+	return si.Totalram * uint64(si.Unit)
+}
