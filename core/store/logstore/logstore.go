@@ -36,6 +36,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"unsafe"
 
 	"github.com/tidwall/btree"
 
@@ -72,8 +73,15 @@ type Options struct {
 	// MergeDeletes is the number of deletions in the overlay at which a
 	// commit merges it: a range scan steps over every deletion in its
 	// range (a small sorted set whose scores keep changing leaves one per
-	// update), so they must not pile up. Default 1024.
+	// update), so they must not pile up. Default 16,384.
 	MergeDeletes int
+	// MergeSkips is the number of deletions range scans may step over
+	// before the next commit merges the overlay: deletions cost only the
+	// scans that meet them, and merging early for them makes a merge
+	// write few pages per B-tree page it rewrites (a large sorted set
+	// whose scores change leaves a deletion per update, spread over the
+	// whole set). Default 4,096.
+	MergeSkips int
 }
 
 // entry is one key's latest unmerged write, kept by value in the trees so
@@ -128,6 +136,7 @@ type Store struct {
 	merged uint64               // merge watermark seen
 	extVer uint64
 	seen   bool // extVer is valid
+	skips  int  // deletions range scans stepped over since the last merge
 
 	// group
 	gtx   store.Tx             // the base transaction of the open group
@@ -146,7 +155,10 @@ func New(base store.Store, opts Options) *Store {
 		opts.MergeBytes = 8 << 20
 	}
 	if opts.MergeDeletes <= 0 {
-		opts.MergeDeletes = 1024
+		opts.MergeDeletes = 1 << 14
+	}
+	if opts.MergeSkips <= 0 {
+		opts.MergeSkips = 1 << 12
 	}
 	s := &Store{base: base, opts: opts, ov: newTree(), ovIdx: map[string]entry{}, gpend: newTree()}
 	s.ext, _ = base.(store.Changes)
@@ -172,7 +184,16 @@ func (s *Store) ovSet(e entry) {
 		s.ovDels++
 	}
 	s.ovSize += cap(e.kv)
-	s.ovIdx[string(e.kv)] = e
+	s.ovIdx[keyString(e.kv)] = e
+}
+
+// keyString is an entry's key as a map key without a copy: an entry's
+// bytes are never written after makeEntry.
+func keyString(k []byte) string {
+	if len(k) == 0 {
+		return ""
+	}
+	return unsafe.String(&k[0], len(k))
 }
 
 func (s *Store) ovDelete(e entry) {
@@ -188,7 +209,7 @@ func (s *Store) ovDelete(e entry) {
 func (s *Store) ovClear() {
 	s.ov.Clear()
 	clear(s.ovIdx)
-	s.ovSize, s.ovDels = 0, 0
+	s.ovSize, s.ovDels, s.skips = 0, 0, 0
 }
 
 func recKey(seq uint64) []byte {
@@ -384,7 +405,7 @@ func (s *Store) logCommit(bt store.Tx, pend *btree.BTreeG[entry]) (done func(), 
 		}
 		return true
 	})
-	if s.ov.Len()+pend.Len() < s.opts.MergeEntries && s.ovSize < s.opts.MergeBytes && dels < s.opts.MergeDeletes {
+	if s.ov.Len()+pend.Len() < s.opts.MergeEntries && s.ovSize < s.opts.MergeBytes && dels < s.opts.MergeDeletes && s.skips < s.opts.MergeSkips {
 		return func() {
 			pend.Scan(func(e entry) bool {
 				s.ovSet(e.withSeq(seq))
@@ -754,6 +775,7 @@ func (t *tx) scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 	}
 	emit := func(e entry) bool {
 		if e.del() {
+			s.skips++
 			return true
 		}
 		if !fn(e.key(), e.page()) {

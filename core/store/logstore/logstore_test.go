@@ -372,3 +372,47 @@ func TestMergeDeletes(t *testing.T) {
 		t.Fatalf("d = %q", v)
 	}
 }
+
+// Range scans that step over deletions bring the next merge forward.
+func TestMergeSkips(t *testing.T) {
+	st := logstore.New(memstore.New(), logstore.Options{MergeSkips: 3})
+	tx := mustBegin(t, st, true)
+	for _, k := range []string{"a", "b", "c", "d"} {
+		tx.Put([]byte(k), []byte("1"))
+	}
+	tx.Commit()
+	tx = mustBegin(t, st, true)
+	tx.Delete([]byte("a"))
+	tx.Delete([]byte("b"))
+	tx.Commit()
+	scan := func() {
+		tx := mustBegin(t, st, false)
+		var got []string
+		tx.Scan([]byte("a"), []byte("z"), false, func(k, _ []byte) bool {
+			got = append(got, string(k))
+			return false
+		})
+		tx.Rollback()
+		if len(got) != 1 || got[0] != "c" {
+			t.Fatalf("scan: %v, want [c]", got)
+		}
+	}
+	commit := func() {
+		tx := mustBegin(t, st, true)
+		tx.Put([]byte("e"), []byte("1"))
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scan() // steps over a and b
+	commit()
+	if st.Overlay() == 0 {
+		t.Fatal("merged after scans stepped over 2 deletions, want after 3")
+	}
+	scan()
+	commit()
+	if st.Overlay() != 0 {
+		t.Fatalf("overlay %d after scans stepped over 4 deletions, want a merge", st.Overlay())
+	}
+	scan() // the deletions are gone from the pages too
+}

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/foliodb/folio/hosts/server"
@@ -71,6 +72,19 @@ func main() {
 		}
 		fmt.Fprintf(os.Stderr, "folio-server: imported %d commands from %s\n", n, importPath)
 	}
+	if path := os.Getenv("FOLIO_CPUPROFILE"); path != "" {
+		// For profiling the server under a load (make bench-server):
+		// the profile covers the run until shutdown.
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "folio-server: FOLIO_CPUPROFILE:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
@@ -89,6 +103,7 @@ func main() {
 	}
 	if err := srv.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "folio-server: closing the database:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
