@@ -36,6 +36,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"unsafe"
 
 	"github.com/tidwall/btree"
@@ -128,15 +129,22 @@ type Store struct {
 	ext  store.Changes // base's, or nil
 	opts Options
 
-	ov     *btree.BTreeG[entry] // committed, unmerged writes, in key order
-	ovIdx  map[string]entry     // the same, for point lookups: a hash probe is a cache miss or two, a B-tree descent a dozen
-	ovSize int                  // bytes of keys and pages in the overlay
-	ovDels int                  // deletions in the overlay
-	last   uint64               // highest record applied to ov
-	merged uint64               // merge watermark seen
-	extVer uint64
-	seen   bool // extVer is valid
-	skips  int  // deletions range scans stepped over since the last merge
+	// The overlay: committed, unmerged writes. ovIdx holds them all, for
+	// point lookups (a hash probe is a cache miss or two, a B-tree descent
+	// a dozen); ov holds them in key order for scans and merges, except
+	// the keys in ovStale, written since ov was last brought up to date
+	// (ordered), which a commit only appends to: a workload without range
+	// scans never pays for the order until a merge.
+	ov      *btree.BTreeG[entry]
+	ovIdx   map[string]entry
+	ovStale [][]byte
+	ovSize  int    // bytes of keys and pages in the overlay
+	ovDels  int    // deletions in the overlay
+	last    uint64 // highest record applied to ov
+	merged  uint64 // merge watermark seen
+	extVer  uint64
+	seen    bool // extVer is valid
+	skips   int  // deletions range scans stepped over since the last merge
 
 	// group
 	gtx   store.Tx             // the base transaction of the open group
@@ -171,10 +179,11 @@ func New(base store.Store, opts Options) *Store {
 func (s *Store) Base() store.Store { return s.base }
 
 // Overlay reports the number of unmerged entries held in memory.
-func (s *Store) Overlay() int { return s.ov.Len() }
+func (s *Store) Overlay() int { return len(s.ovIdx) }
 
 func (s *Store) ovSet(e entry) {
-	if old, ok := s.ov.Set(e); ok {
+	k := keyString(e.kv)
+	if old, ok := s.ovIdx[k]; ok {
 		s.ovSize -= cap(old.kv)
 		if old.del() {
 			s.ovDels--
@@ -184,7 +193,13 @@ func (s *Store) ovSet(e entry) {
 		s.ovDels++
 	}
 	s.ovSize += cap(e.kv)
-	s.ovIdx[keyString(e.kv)] = e
+	s.ovIdx[k] = e
+	s.ovStale = append(s.ovStale, e.kv)
+	if len(s.ovStale) >= 1<<12 && len(s.ovStale) > 2*len(s.ovIdx) {
+		// The same keys written over and over: order them now rather
+		// than keep every version alive until a scan or a merge.
+		s.ordered()
+	}
 }
 
 // keyString is an entry's key as a map key without a copy: an entry's
@@ -197,19 +212,43 @@ func keyString(k []byte) string {
 }
 
 func (s *Store) ovDelete(e entry) {
-	if old, ok := s.ov.Delete(e); ok {
+	if old, ok := s.ovIdx[string(e.kv)]; ok {
 		s.ovSize -= cap(old.kv)
 		if old.del() {
 			s.ovDels--
 		}
+		delete(s.ovIdx, string(e.kv))
+		s.ovStale = append(s.ovStale, old.kv)
 	}
-	delete(s.ovIdx, string(e.kv))
 }
 
 func (s *Store) ovClear() {
 	s.ov.Clear()
 	clear(s.ovIdx)
+	s.ovStale = s.ovStale[:0]
 	s.ovSize, s.ovDels, s.skips = 0, 0, 0
+}
+
+// ordered brings ov up to date with ovIdx and returns it.
+func (s *Store) ordered() *btree.BTreeG[entry] {
+	if len(s.ovStale) == 0 {
+		return s.ov
+	}
+	slices.SortFunc(s.ovStale, bytes.Compare)
+	var hint btree.PathHint
+	for i, k := range s.ovStale {
+		if i > 0 && bytes.Equal(k, s.ovStale[i-1]) {
+			continue
+		}
+		if e, ok := s.ovIdx[keyString(k)]; ok {
+			s.ov.SetHint(e, &hint)
+		} else {
+			s.ov.DeleteHint(entry{kv: k}, &hint)
+		}
+	}
+	clear(s.ovStale) // drop the references
+	s.ovStale = s.ovStale[:0]
+	return s.ov
 }
 
 func recKey(seq uint64) []byte {
@@ -321,12 +360,11 @@ func (s *Store) catchUp(bt store.Tx) error {
 		// Another process merged records this process had applied: drop
 		// them from the overlay, the pages have them now.
 		var drop []entry
-		s.ov.Scan(func(e entry) bool {
+		for _, e := range s.ovIdx {
 			if e.num() <= w {
 				drop = append(drop, e)
 			}
-			return true
-		})
+		}
 		for _, e := range drop {
 			s.ovDelete(e)
 		}
@@ -405,7 +443,7 @@ func (s *Store) logCommit(bt store.Tx, pend *btree.BTreeG[entry]) (done func(), 
 		}
 		return true
 	})
-	if s.ov.Len()+pend.Len() < s.opts.MergeEntries && s.ovSize < s.opts.MergeBytes && dels < s.opts.MergeDeletes && s.skips < s.opts.MergeSkips {
+	if len(s.ovIdx)+pend.Len() < s.opts.MergeEntries && s.ovSize < s.opts.MergeBytes && dels < s.opts.MergeDeletes && s.skips < s.opts.MergeSkips {
 		return func() {
 			pend.Scan(func(e entry) bool {
 				s.ovSet(e.withSeq(seq))
@@ -425,7 +463,7 @@ func (s *Store) merge(bt store.Tx, pend *btree.BTreeG[entry], seq uint64) (done 
 	// engine reloads after a lost commit, and the records replay).
 	pend.Scan(func(e entry) bool { s.ovSet(e.withSeq(seq)); return true })
 	var werr error
-	s.ov.Scan(func(e entry) bool {
+	s.ordered().Scan(func(e entry) bool {
 		if e.del() {
 			werr = bt.Delete(e.key())
 		} else {
@@ -750,7 +788,7 @@ func (t *tx) scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 	s := t.s
 	var m merger
 	m.reverse = reverse
-	for _, l := range []*btree.BTreeG[entry]{t.w, s.gpend, s.ov} {
+	for _, l := range []*btree.BTreeG[entry]{t.w, s.gpend, s.ordered()} {
 		if l.Len() == 0 || (l == s.gpend && !t.grouped) {
 			continue
 		}
