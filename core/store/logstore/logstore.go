@@ -138,13 +138,15 @@ type Store struct {
 	ov      *btree.BTreeG[entry]
 	ovIdx   map[string]entry
 	ovStale [][]byte
-	ovSize  int    // bytes of keys and pages in the overlay
-	ovDels  int    // deletions in the overlay
-	last    uint64 // highest record applied to ov
-	merged  uint64 // merge watermark seen
-	extVer  uint64
-	seen    bool // extVer is valid
-	skips   int  // deletions range scans stepped over since the last merge
+	// staleSorted is the length of ovStale's sorted front.
+	staleSorted int
+	ovSize      int    // bytes of keys and pages in the overlay
+	ovDels      int    // deletions in the overlay
+	last        uint64 // highest record applied to ov
+	merged      uint64 // merge watermark seen
+	extVer      uint64
+	seen        bool // extVer is valid
+	skips       int  // deletions range scans stepped over since the last merge
 
 	// group
 	gtx   store.Tx             // the base transaction of the open group
@@ -198,7 +200,7 @@ func (s *Store) ovSet(e entry) {
 	if len(s.ovStale) >= 1<<12 && len(s.ovStale) > 2*len(s.ovIdx) {
 		// The same keys written over and over: order them now rather
 		// than keep every version alive until a scan or a merge.
-		s.ordered()
+		s.ordered(nil, nil)
 	}
 }
 
@@ -225,19 +227,54 @@ func (s *Store) ovDelete(e entry) {
 func (s *Store) ovClear() {
 	s.ov.Clear()
 	clear(s.ovIdx)
-	s.ovStale = s.ovStale[:0]
+	clear(s.ovStale)
+	s.ovStale, s.staleSorted = s.ovStale[:0], 0
 	s.ovSize, s.ovDels, s.skips = 0, 0, 0
 }
 
-// ordered brings ov up to date with ovIdx and returns it.
-func (s *Store) ordered() *btree.BTreeG[entry] {
-	if len(s.ovStale) == 0 {
+// ordered brings ov up to date with ovIdx over [start, end) (nil: no
+// bound) and returns it. The stale keys are kept sorted, so a scan applies
+// only those in its range: the engine's housekeeping scans its small
+// ranges ten times a second, and must not pay for every write since.
+func (s *Store) ordered(start, end []byte) *btree.BTreeG[entry] {
+	st := s.ovStale
+	if len(st) == 0 {
 		return s.ov
 	}
-	slices.SortFunc(s.ovStale, bytes.Compare)
+	if s.staleSorted < len(st) {
+		// Sort what was appended since, and merge it with the sorted
+		// run in front.
+		tail := st[s.staleSorted:]
+		slices.SortFunc(tail, bytes.Compare)
+		if s.staleSorted > 0 {
+			merged := make([][]byte, 0, cap(st))
+			a, b := st[:s.staleSorted], tail
+			for len(a) > 0 && len(b) > 0 {
+				if bytes.Compare(a[0], b[0]) <= 0 {
+					merged, a = append(merged, a[0]), a[1:]
+				} else {
+					merged, b = append(merged, b[0]), b[1:]
+				}
+			}
+			merged = append(append(merged, a...), b...)
+			clear(st)
+			st = merged
+		}
+		s.ovStale, s.staleSorted = st, len(st)
+	}
+	lo, hi := 0, len(st)
+	if start != nil {
+		lo, _ = slices.BinarySearchFunc(st, start, bytes.Compare)
+	}
+	if end != nil {
+		hi, _ = slices.BinarySearchFunc(st, end, bytes.Compare)
+	}
+	if lo >= hi {
+		return s.ov
+	}
 	var hint btree.PathHint
-	for i, k := range s.ovStale {
-		if i > 0 && bytes.Equal(k, s.ovStale[i-1]) {
+	for i, k := range st[lo:hi] {
+		if i > 0 && bytes.Equal(k, st[lo+i-1]) {
 			continue
 		}
 		if e, ok := s.ovIdx[keyString(k)]; ok {
@@ -246,8 +283,10 @@ func (s *Store) ordered() *btree.BTreeG[entry] {
 			s.ov.DeleteHint(entry{kv: k}, &hint)
 		}
 	}
-	clear(s.ovStale) // drop the references
-	s.ovStale = s.ovStale[:0]
+	n := copy(st[lo:], st[hi:])
+	clear(st[lo+n:]) // drop the references
+	s.ovStale = st[:lo+n]
+	s.staleSorted = len(s.ovStale)
 	return s.ov
 }
 
@@ -463,7 +502,7 @@ func (s *Store) merge(bt store.Tx, pend *btree.BTreeG[entry], seq uint64) (done 
 	// engine reloads after a lost commit, and the records replay).
 	pend.Scan(func(e entry) bool { s.ovSet(e.withSeq(seq)); return true })
 	var werr error
-	s.ordered().Scan(func(e entry) bool {
+	s.ordered(nil, nil).Scan(func(e entry) bool {
 		if e.del() {
 			werr = bt.Delete(e.key())
 		} else {
@@ -788,7 +827,7 @@ func (t *tx) scan(start, end []byte, reverse bool, fn func(key, page []byte) boo
 	s := t.s
 	var m merger
 	m.reverse = reverse
-	for _, l := range []*btree.BTreeG[entry]{t.w, s.gpend, s.ordered()} {
+	for _, l := range []*btree.BTreeG[entry]{t.w, s.gpend, s.ordered(start, end)} {
 		if l.Len() == 0 || (l == s.gpend && !t.grouped) {
 			continue
 		}
