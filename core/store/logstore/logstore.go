@@ -77,7 +77,8 @@ type Options struct {
 	// update), so they must not pile up. Default 16,384.
 	MergeDeletes int
 	// MergeSkips is the number of deletions range scans may step over
-	// before the next commit merges the overlay: deletions cost only the
+	// before the next commit merges the overlay (or the end of the read
+	// transaction, when it wrote nothing): deletions cost only the
 	// scans that meet them, and merging early for them makes a merge
 	// write few pages per B-tree page it rewrites (a large sorted set
 	// whose scores change leaves a deletion per update, spread over the
@@ -670,7 +671,7 @@ func (s *Store) EndGroup() error {
 	}
 	s.gtx = nil
 	if s.gpend.Len() == 0 {
-		return bt.Commit()
+		return s.endRead(bt.Commit())
 	}
 	return s.commitBase(bt, s.gpend)
 }
@@ -764,7 +765,7 @@ func (t *tx) Commit() error {
 	bt := t.bt
 	t.bt = nil
 	if t.w.Len() == 0 {
-		return bt.Commit()
+		return s.endRead(bt.Commit())
 	}
 	return s.commitBase(bt, t.w)
 }
@@ -780,7 +781,21 @@ func (t *tx) Rollback() error {
 	}
 	bt := t.bt
 	t.bt = nil
-	return bt.Rollback()
+	return t.s.endRead(bt.Rollback())
+}
+
+// endRead follows a transaction that wrote nothing: when range scans have
+// stepped over MergeSkips deletions, it merges now, since a read-mostly
+// workload may not commit a write for a long time, and every scan until
+// then would step over them again. A merge that fails (another process
+// holds the write lock) is tried again after as many more.
+func (s *Store) endRead(err error) error {
+	if err != nil || s.skips < s.opts.MergeSkips || s.gtx != nil {
+		return err
+	}
+	s.skips = 0
+	s.Merge()
+	return nil
 }
 
 // Scan merges the transaction's writes, the group's, the overlay and the

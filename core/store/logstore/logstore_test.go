@@ -380,46 +380,57 @@ func TestMergeDeletes(t *testing.T) {
 	}
 }
 
-// Range scans that step over deletions bring the next merge forward.
+// Range scans that step over deletions bring the next merge forward: the
+// commit of a write, or the end of a transaction that wrote nothing.
 func TestMergeSkips(t *testing.T) {
 	st := logstore.New(memstore.New(), logstore.Options{MergeSkips: 3})
-	tx := mustBegin(t, st, true)
-	for _, k := range []string{"a", "b", "c", "d"} {
-		tx.Put([]byte(k), []byte("1"))
+	deleteTwo := func() {
+		tx := mustBegin(t, st, true)
+		for _, k := range []string{"a", "b", "c", "d"} {
+			tx.Put([]byte(k), []byte("1"))
+		}
+		tx.Commit()
+		tx = mustBegin(t, st, true)
+		tx.Delete([]byte("a"))
+		tx.Delete([]byte("b"))
+		tx.Commit()
 	}
-	tx.Commit()
-	tx = mustBegin(t, st, true)
-	tx.Delete([]byte("a"))
-	tx.Delete([]byte("b"))
-	tx.Commit()
-	scan := func() {
-		tx := mustBegin(t, st, false)
+	scan := func(tx store.Tx) {
 		var got []string
 		tx.Scan([]byte("a"), []byte("z"), false, func(k, _ []byte) bool {
 			got = append(got, string(k))
 			return false
 		})
-		tx.Rollback()
 		if len(got) != 1 || got[0] != "c" {
 			t.Fatalf("scan: %v, want [c]", got)
 		}
 	}
-	commit := func() {
-		tx := mustBegin(t, st, true)
-		tx.Put([]byte("e"), []byte("1"))
-		if err := tx.Commit(); err != nil {
-			t.Fatal(err)
-		}
+	read := func() {
+		tx := mustBegin(t, st, false)
+		scan(tx)
+		tx.Rollback()
 	}
-	scan() // steps over a and b
-	commit()
+	deleteTwo()
+	read() // steps over a and b
 	if st.Overlay() == 0 {
 		t.Fatal("merged after scans stepped over 2 deletions, want after 3")
 	}
-	scan()
-	commit()
+	read()
 	if st.Overlay() != 0 {
-		t.Fatalf("overlay %d after scans stepped over 4 deletions, want a merge", st.Overlay())
+		t.Fatalf("overlay %d after reads stepped over 4 deletions, want a merge", st.Overlay())
 	}
-	scan() // the deletions are gone from the pages too
+	read() // the deletions are gone from the pages too
+
+	// In a transaction that writes, its commit merges.
+	deleteTwo()
+	read()
+	tx := mustBegin(t, st, true)
+	scan(tx)
+	tx.Put([]byte("e"), []byte("1"))
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if st.Overlay() != 0 {
+		t.Fatalf("overlay %d after a commit whose scans made 4 skips, want a merge", st.Overlay())
+	}
 }
