@@ -531,10 +531,21 @@ func (s *Store) merge(bt store.Tx, pend *btree.BTreeG[entry], seq uint64) (done 
 // Merge writes every unmerged change into the pages now, so that the base
 // alone holds the data (Close does it).
 func (s *Store) Merge() error {
+	return s.mergeWith(func() (store.Tx, error) { return s.base.Begin(true) })
+}
+
+// NoWaitBeginner is a store whose write transaction can fail at once,
+// instead of waiting, when another process holds the write lock.
+// logstore uses it for merges that can as well be done later.
+type NoWaitBeginner interface {
+	BeginNoWait() (store.Tx, error)
+}
+
+func (s *Store) mergeWith(begin func() (store.Tx, error)) error {
 	if s.gtx != nil || s.tx.active {
 		return errors.New("logstore: Merge inside a transaction")
 	}
-	bt, err := s.base.Begin(true)
+	bt, err := begin()
 	if err != nil {
 		return err
 	}
@@ -787,14 +798,20 @@ func (t *tx) Rollback() error {
 // endRead follows a transaction that wrote nothing: when range scans have
 // stepped over MergeSkips deletions, it merges now, since a read-mostly
 // workload may not commit a write for a long time, and every scan until
-// then would step over them again. A merge that fails (another process
-// holds the write lock) is tried again after as many more.
+// then would step over them again. A merge that cannot run now (another
+// process holds the write lock: it does not wait) is tried again after as
+// many more.
 func (s *Store) endRead(err error) error {
 	if err != nil || s.skips < s.opts.MergeSkips || s.gtx != nil {
 		return err
 	}
 	s.skips = 0
-	s.Merge()
+	if nw, ok := s.base.(NoWaitBeginner); ok {
+		// A read does not wait for another process's writes.
+		s.mergeWith(nw.BeginNoWait)
+	} else {
+		s.Merge()
+	}
 	return nil
 }
 

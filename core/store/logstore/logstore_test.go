@@ -434,3 +434,58 @@ func TestMergeSkips(t *testing.T) {
 		t.Fatalf("overlay %d after a commit whose scans made 4 skips, want a merge", st.Overlay())
 	}
 }
+
+// noWaitBase counts BeginNoWait calls and can refuse them, as a SQLite
+// file does while another process writes.
+type noWaitBase struct {
+	*memstore.Store
+	calls  int
+	refuse bool
+}
+
+func (b *noWaitBase) BeginNoWait() (store.Tx, error) {
+	b.calls++
+	if b.refuse {
+		return nil, faultstore.ErrIO
+	}
+	return b.Begin(true)
+}
+
+// A merge after a read does not wait for the base's write lock: it uses
+// BeginNoWait, and when that is refused the data stays in the log and the
+// merge is tried again later.
+func TestMergeAfterReadNoWait(t *testing.T) {
+	base := &noWaitBase{Store: memstore.New(), refuse: true}
+	st := logstore.New(base, logstore.Options{MergeSkips: 2})
+	tx := mustBegin(t, st, true)
+	tx.Put([]byte("a"), []byte("1"))
+	tx.Put([]byte("b"), []byte("1"))
+	tx.Commit()
+	tx = mustBegin(t, st, true)
+	tx.Delete([]byte("a"))
+	tx.Commit()
+	read := func() {
+		tx := mustBegin(t, st, false)
+		tx.Scan([]byte("a"), []byte("z"), false, func(k, _ []byte) bool { return true })
+		if err := tx.Rollback(); err != nil {
+			t.Fatalf("read's end: %v", err)
+		}
+	}
+	read()
+	read()
+	if base.calls != 1 || st.Overlay() == 0 {
+		t.Fatalf("BeginNoWait calls %d, overlay %d; want 1 refused call, nothing merged", base.calls, st.Overlay())
+	}
+	if v := get(t, st, "b"); v != "1" {
+		t.Fatalf("b = %q after a refused merge", v)
+	}
+	base.refuse = false
+	read()
+	read()
+	if base.calls != 2 || st.Overlay() != 0 {
+		t.Fatalf("BeginNoWait calls %d, overlay %d; want a second call that merged", base.calls, st.Overlay())
+	}
+	if v := get(t, st, "b"); v != "1" {
+		t.Fatalf("b = %q after the merge", v)
+	}
+}

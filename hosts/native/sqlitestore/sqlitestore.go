@@ -490,6 +490,29 @@ func (s *Store) Begin(writable bool) (store.Tx, error) {
 	return t, nil
 }
 
+// BeginNoWait is Begin(true) failing at once, rather than waiting up to
+// Options.BusyTimeout, when another process holds the write lock: for
+// work that can as well be done later (logstore's merge after a read).
+func (s *Store) BeginNoWait() (store.Tx, error) {
+	s.mu.Lock()
+	if s.closed || s.group {
+		s.mu.Unlock()
+		return s.Begin(true)
+	}
+	s.conn.BusyTimeout(0)
+	s.mu.Unlock()
+	t, err := s.Begin(true)
+	if err != nil {
+		s.mu.Lock()
+	}
+	// Held either way: by the transaction, or here.
+	s.conn.BusyTimeout(s.opt.BusyTimeout)
+	if err != nil {
+		s.mu.Unlock()
+	}
+	return t, err
+}
+
 // Close closes the file. SQLite checkpoints and removes the WAL when the
 // last connection to the file closes.
 func (s *Store) Close() error {
