@@ -15,7 +15,8 @@ import (
 // BenchmarkGroupSQLite runs the engine on a SQLite file as folio-server
 // does under redis-benchmark: commands in groups, one commit per group
 // (800 SETs for -c 50 -P 16, 15 ZADDs for -c 50 -P 1), random keys and
-// members out of 100,000. It measures the server's own work without the
+// members out of 100,000 (redis-benchmark -r 100000), and SETs out of
+// 1,000,000 keys, more than the write log holds unmerged. It measures the server's own work without the
 // network, so a change to the write path shows on a machine too noisy for
 // make bench-server to tell:
 //
@@ -24,12 +25,16 @@ func BenchmarkGroupSQLite(b *testing.B) {
 	cases := []struct {
 		name  string
 		group int
+		keys  int
 		args  func(r int) [][]byte
 	}{
-		{"set/800", 800, func(r int) [][]byte {
+		{"set/800", 800, 100000, func(r int) [][]byte {
 			return [][]byte{[]byte("SET"), []byte("key:" + strconv.Itoa(r)), []byte("xxx")}
 		}},
-		{"zadd/15", 15, func(r int) [][]byte {
+		{"set/800/1M-keys", 800, 1000000, func(r int) [][]byte {
+			return [][]byte{[]byte("SET"), []byte("key:" + strconv.Itoa(r)), []byte("xxx")}
+		}},
+		{"zadd/15", 15, 100000, func(r int) [][]byte {
 			return [][]byte{[]byte("ZADD"), []byte("myzset"), []byte(strconv.Itoa(r)), []byte("element:" + strconv.Itoa(r))}
 		}},
 	}
@@ -52,7 +57,7 @@ func BenchmarkGroupSQLite(b *testing.B) {
 				seed ^= seed << 13
 				seed ^= seed >> 17
 				seed ^= seed << 5
-				return int(seed % 100000)
+				return int(seed % uint32(c.keys))
 			}
 			run := func() {
 				if err := g.BeginGroup(); err != nil {

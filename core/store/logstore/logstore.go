@@ -65,7 +65,9 @@ var errCorrupt = errors.New("logstore: corrupt log record")
 // Options tune a Store.
 type Options struct {
 	// MergeEntries is the overlay size (distinct keys) at which a commit
-	// merges the overlay into the pages. Default 1<<16.
+	// merges the overlay into the pages. Default 1<<17: a merge writes
+	// its entries in key order, so the more it holds the fewer writes each
+	// rewritten B-tree page carries (MergeBytes still bounds the memory).
 	MergeEntries int
 	// MergeBytes is the overlay size in bytes (keys and pages) at which a
 	// commit merges it, so that a merge, one base transaction, stays
@@ -160,7 +162,7 @@ type Store struct {
 // logstore only (or be empty).
 func New(base store.Store, opts Options) *Store {
 	if opts.MergeEntries <= 0 {
-		opts.MergeEntries = 1 << 16
+		opts.MergeEntries = 1 << 17
 	}
 	if opts.MergeBytes <= 0 {
 		opts.MergeBytes = 8 << 20
