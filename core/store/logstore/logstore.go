@@ -76,7 +76,8 @@ type Options struct {
 	// MergeDeletes is the number of deletions in the overlay at which a
 	// commit merges it: a range scan steps over every deletion in its
 	// range (a small sorted set whose scores keep changing leaves one per
-	// update), so they must not pile up. Default 16,384.
+	// update), so they must not pile up; MergeSkips bounds what scans pay
+	// for them. Default 65,536.
 	MergeDeletes int
 	// MergeSkips is the number of deletions range scans may step over
 	// before the next commit merges the overlay (or the end of the read
@@ -168,7 +169,7 @@ func New(base store.Store, opts Options) *Store {
 		opts.MergeBytes = 8 << 20
 	}
 	if opts.MergeDeletes <= 0 {
-		opts.MergeDeletes = 1 << 14
+		opts.MergeDeletes = 1 << 16
 	}
 	if opts.MergeSkips <= 0 {
 		opts.MergeSkips = 1 << 12
