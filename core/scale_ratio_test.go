@@ -32,9 +32,12 @@ import (
 //
 //	FOLIO_SCALE=mem go test ./core -run TestScaleRatios -v -timeout 30m
 //	FOLIO_SCALE=mem,sqlite go test ./core -run TestScaleRatios -v -timeout 60m
+//	FOLIO_SCALE=mem,redis go test ./core -run TestScaleRatios -v -timeout 30m
 //
 // (sqlite is a file as the hosts open it, the write log over SQLite;
-// sqlite-raw is SQLite alone, as BenchmarkScale/sqlite measures it.)
+// sqlite-raw is SQLite alone, as BenchmarkScale/sqlite measures it;
+// redis is the same table for redis-server, from its own timing of each
+// command: see scaleRedis.)
 //
 // Operations pick random elements at both sizes (at 10, all of them are in
 // cache; at 1,000,000 few are: that is the cost this measures).
@@ -51,6 +54,9 @@ func TestScaleRatios(t *testing.T) {
 	for _, st := range strings.Split(which, ",") {
 		var open func() store.Store
 		switch st {
+		case "redis":
+			scaleRedis(t, sizes, rounds, ops)
+			continue
 		case "mem":
 			open = func() store.Store { return memstore.New() }
 		case "sqlite", "sqlite-raw":
@@ -88,7 +94,7 @@ func TestScaleRatios(t *testing.T) {
 					t.Fatal(err)
 				}
 				s := e.NewSession()
-				g.fill(t, e, s, n)
+				fillEngine(t, g, e, s, n)
 				engines = append(engines, sized{e, s, n})
 			}
 			cpu := make([][][]float64, len(g.cases)) // case, size, rounds
@@ -146,7 +152,7 @@ func bs(s ...string) [][]byte {
 func pick(i, n int) string { return strconv.Itoa(i * 7919 % n) }
 
 type scaleGroup struct {
-	fill  func(t *testing.T, e *core.Engine, s *core.Session, n int)
+	fill  func(n int, do func(args [][]byte))
 	cases []scaleCase
 }
 
@@ -189,11 +195,10 @@ func scaleGroups() []scaleGroup {
 	}
 }
 
-// fillOf returns a filler of key with prefix0.. (each with a value when
-// pairs) by cmd.
-func fillOf(cmd, key, prefix string, pairs bool) func(*testing.T, *core.Engine, *core.Session, int) {
-	return func(t *testing.T, e *core.Engine, s *core.Session, n int) {
-		var w resp.Writer
+// fillOf returns the fill of key with prefix0.. (each with a value when
+// pairs) by cmd, in commands of 1000 elements.
+func fillOf(cmd, key, prefix string, pairs bool) func(n int, do func([][]byte)) {
+	return func(n int, do func([][]byte)) {
 		for i := 0; i < n; i += 1000 {
 			args := bs(cmd, key)
 			for j := i; j < i+1000 && j < n; j++ {
@@ -202,30 +207,33 @@ func fillOf(cmd, key, prefix string, pairs bool) func(*testing.T, *core.Engine, 
 					args = append(args, []byte("v"))
 				}
 			}
-			w.B = w.B[:0]
-			e.Exec(s, args, &w)
-			if w.B[0] == '-' {
-				t.Fatalf("%s: %s", cmd, w.B)
-			}
+			do(args)
 		}
 	}
 }
 
 // fillZset makes z with members m0.. scored by their number.
-func fillZset(t *testing.T, e *core.Engine, s *core.Session, n int) {
-	var w resp.Writer
+func fillZset(n int, do func([][]byte)) {
 	for i := 0; i < n; i += 1000 {
 		args := bs("ZADD", "z")
 		for j := i; j < i+1000 && j < n; j++ {
 			v := strconv.Itoa(j)
 			args = append(args, []byte(v), []byte("m"+v))
 		}
+		do(args)
+	}
+}
+
+// fillEngine runs g's fill of n elements on e.
+func fillEngine(t *testing.T, g scaleGroup, e *core.Engine, s *core.Session, n int) {
+	var w resp.Writer
+	g.fill(n, func(args [][]byte) {
 		w.B = w.B[:0]
 		e.Exec(s, args, &w)
 		if w.B[0] == '-' {
-			t.Fatalf("ZADD: %s", w.B)
+			t.Fatalf("%s: %s", args[0], w.B)
 		}
-	}
+	})
 }
 
 func median(v []float64) float64 {
