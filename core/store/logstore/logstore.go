@@ -136,21 +136,23 @@ type Store struct {
 	// The overlay: committed, unmerged writes. ovIdx holds them all, for
 	// point lookups (a hash probe is a cache miss or two, a B-tree descent
 	// a dozen); ov holds them in key order for scans and merges, except
-	// the keys in ovStale, written since ov was last brought up to date
+	// the keys in stale, written since ov was last brought up to date
 	// (ordered), which a commit only appends to: a workload without range
-	// scans never pays for the order until a merge.
-	ov      *btree.BTreeG[entry]
-	ovIdx   map[string]entry
-	ovStale [][]byte
-	// staleSorted is the length of ovStale's sorted front.
-	staleSorted int
-	ovSize      int    // bytes of keys and pages in the overlay
-	ovDels      int    // deletions in the overlay
-	last        uint64 // highest record applied to ov
-	merged      uint64 // merge watermark seen
-	extVer      uint64
-	seen        bool // extVer is valid
-	skips       int  // deletions range scans stepped over since the last merge
+	// scans never pays for the order until a merge. They are kept apart
+	// by first byte, so a scan of one kind of key (the engine's
+	// housekeeping scans its small ranges ten times a second) never sorts
+	// the others: nStale counts them all.
+	ov     *btree.BTreeG[entry]
+	ovIdx  map[string]entry
+	stale  [256]staleKeys
+	nStale int
+	ovSize int    // bytes of keys and pages in the overlay
+	ovDels int    // deletions in the overlay
+	last   uint64 // highest record applied to ov
+	merged uint64 // merge watermark seen
+	extVer uint64
+	seen   bool // extVer is valid
+	skips  int  // deletions range scans stepped over since the last merge
 
 	// group
 	gtx   store.Tx             // the base transaction of the open group
@@ -200,8 +202,8 @@ func (s *Store) ovSet(e entry) {
 	}
 	s.ovSize += cap(e.kv)
 	s.ovIdx[k] = e
-	s.ovStale = append(s.ovStale, e.kv)
-	if len(s.ovStale) >= 1<<12 && len(s.ovStale) > 2*len(s.ovIdx) {
+	s.addStale(e.kv)
+	if s.nStale >= 1<<12 && s.nStale > 2*len(s.ovIdx) {
 		// The same keys written over and over: order them now rather
 		// than keep every version alive until a scan or a merge.
 		s.ordered(nil, nil)
@@ -224,35 +226,80 @@ func (s *Store) ovDelete(e entry) {
 			s.ovDels--
 		}
 		delete(s.ovIdx, string(e.kv))
-		s.ovStale = append(s.ovStale, old.kv)
+		s.addStale(old.kv)
 	}
 }
 
 func (s *Store) ovClear() {
 	s.ov.Clear()
 	clear(s.ovIdx)
-	clear(s.ovStale)
-	s.ovStale, s.staleSorted = s.ovStale[:0], 0
+	if s.nStale > 0 {
+		for b := range s.stale {
+			if sk := &s.stale[b]; len(sk.keys) > 0 {
+				clear(sk.keys)
+				sk.keys, sk.sorted = sk.keys[:0], 0
+			}
+		}
+		s.nStale = 0
+	}
 	s.ovSize, s.ovDels, s.skips = 0, 0, 0
+}
+
+// staleKeys are the stale keys of one first byte: sorted is the length
+// of keys's sorted front.
+type staleKeys struct {
+	keys   [][]byte
+	sorted int
+}
+
+func (s *Store) addStale(k []byte) {
+	b := 0
+	if len(k) > 0 {
+		b = int(k[0])
+	}
+	s.stale[b].keys = append(s.stale[b].keys, k)
+	s.nStale++
 }
 
 // ordered brings ov up to date with ovIdx over [start, end) (nil: no
 // bound) and returns it. The stale keys are kept sorted, so a scan applies
-// only those in its range: the engine's housekeeping scans its small
-// ranges ten times a second, and must not pay for every write since.
+// only those in its range, and only those of the first bytes its range
+// spans are sorted: the engine's housekeeping scans its small ranges ten
+// times a second, and must not pay for every write since.
 func (s *Store) ordered(start, end []byte) *btree.BTreeG[entry] {
-	st := s.ovStale
-	if len(st) == 0 {
+	if s.nStale == 0 {
 		return s.ov
 	}
-	if s.staleSorted < len(st) {
+	b0, b1 := 0, len(s.stale)-1
+	if len(start) > 0 {
+		b0 = int(start[0])
+	}
+	if end != nil {
+		if len(end) == 0 {
+			return s.ov
+		}
+		b1 = int(end[0])
+	}
+	for b := b0; b <= b1; b++ {
+		if sk := &s.stale[b]; len(sk.keys) > 0 {
+			s.nStale -= s.applyStale(sk, start, end)
+		}
+	}
+	return s.ov
+}
+
+// applyStale sorts sk and brings ov up to date for its keys in [start,
+// end), dropping them from sk; it returns how many it dropped.
+func (s *Store) applyStale(sk *staleKeys, start, end []byte) int {
+	st := sk.keys
+	if sk.sorted < len(st) {
 		// Sort what was appended since, and merge it with the sorted
 		// run in front.
-		tail := st[s.staleSorted:]
+		tail := st[sk.sorted:]
 		slices.SortFunc(tail, bytes.Compare)
-		if s.staleSorted > 0 {
+		if sk.sorted > 0 {
 			merged := make([][]byte, 0, cap(st))
-			a, b := st[:s.staleSorted], tail
+			a, b := st[:sk.sorted], tail
 			for len(a) > 0 && len(b) > 0 {
 				if bytes.Compare(a[0], b[0]) <= 0 {
 					merged, a = append(merged, a[0]), a[1:]
@@ -264,7 +311,7 @@ func (s *Store) ordered(start, end []byte) *btree.BTreeG[entry] {
 			clear(st)
 			st = merged
 		}
-		s.ovStale, s.staleSorted = st, len(st)
+		sk.keys, sk.sorted = st, len(st)
 	}
 	lo, hi := 0, len(st)
 	if start != nil {
@@ -274,7 +321,7 @@ func (s *Store) ordered(start, end []byte) *btree.BTreeG[entry] {
 		hi, _ = slices.BinarySearchFunc(st, end, bytes.Compare)
 	}
 	if lo >= hi {
-		return s.ov
+		return 0
 	}
 	var hint btree.PathHint
 	for i, k := range st[lo:hi] {
@@ -289,9 +336,9 @@ func (s *Store) ordered(start, end []byte) *btree.BTreeG[entry] {
 	}
 	n := copy(st[lo:], st[hi:])
 	clear(st[lo+n:]) // drop the references
-	s.ovStale = st[:lo+n]
-	s.staleSorted = len(s.ovStale)
-	return s.ov
+	sk.keys = st[:lo+n]
+	sk.sorted = len(sk.keys)
+	return hi - lo
 }
 
 func recKey(seq uint64) []byte {
