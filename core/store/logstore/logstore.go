@@ -553,8 +553,13 @@ func (s *Store) merge(bt store.Tx, pend *btree.BTreeG[entry], seq uint64) (done 
 	// engine reloads after a lost commit, and the records replay).
 	pend.Scan(func(e entry) bool { s.ovSet(e.withSeq(seq)); return true })
 	var werr error
+	wt, _ := bt.(WriteThrougher)
 	s.ordered(nil, nil).Scan(func(e entry) bool {
-		if e.del() {
+		if wt != nil {
+			// The entries stay as they are until done or forget runs,
+			// after bt ended.
+			werr = wt.WriteThrough(e.key(), e.page(), e.del())
+		} else if e.del() {
 			werr = bt.Delete(e.key())
 		} else {
 			werr = bt.Put(e.key(), e.page())
@@ -582,6 +587,14 @@ func (s *Store) merge(bt store.Tx, pend *btree.BTreeG[entry], seq uint64) (done 
 // alone holds the data (Close does it).
 func (s *Store) Merge() error {
 	return s.mergeWith(func() (store.Tx, error) { return s.base.Begin(true) })
+}
+
+// WriteThrougher is a base transaction that can take a write past its
+// own bookkeeping (sqlitestore's: see its WriteThrough), which a merge,
+// writing each key once, does not need. key and page stay unchanged until
+// the transaction ends.
+type WriteThrougher interface {
+	WriteThrough(key, page []byte, del bool) error
 }
 
 // NoWaitBeginner is a store whose write transaction can fail at once,

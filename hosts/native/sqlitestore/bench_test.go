@@ -10,6 +10,8 @@ import (
 
 	"github.com/foliodb/folio/core"
 	"github.com/foliodb/folio/core/resp"
+	"github.com/foliodb/folio/core/store"
+	"github.com/foliodb/folio/core/store/logstore"
 	"github.com/foliodb/folio/hosts/native/sqlitestore"
 )
 
@@ -288,3 +290,72 @@ func BenchmarkEngineGroupRandom(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMerge: logstore's merge of an overlay of 100,000 changed keys
+// (random 16-byte keys, 10% of them deletions, over a file holding them
+// already) into SQLite, through WriteThrough and, for comparison, through
+// Put and Delete (a base whose transactions hide WriteThrough):
+//
+//	go test ./hosts/native/sqlitestore -run '^$' -bench Merge -benchtime 5x
+func BenchmarkMerge(b *testing.B) {
+	for _, name := range []string{"through", "put"} {
+		b.Run(name, func(b *testing.B) {
+			s := benchStore(b)
+			var base store.Store = s
+			if name == "put" {
+				base = hideThrough{s}
+			}
+			ls := logstore.New(base, logstore.Options{MergeEntries: 1 << 30, MergeBytes: 1 << 30, MergeDeletes: 1 << 30})
+			rng := rand.New(rand.NewPCG(1, 2))
+			const n = 100_000
+			fill := func(round int) {
+				for i := 0; i < n; i += 1000 {
+					tx, err := ls.Begin(true)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for j := i; j < i+1000; j++ {
+						k := fmt.Appendf(nil, "k%015d", rng.IntN(10*n))
+						if round > 0 && j%10 == 0 {
+							tx.Delete(k)
+						} else {
+							tx.Put(k, fmt.Appendf(nil, "page %d %d", round, j))
+						}
+					}
+					if err := tx.Commit(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			fill(0)
+			if err := ls.Merge(); err != nil {
+				b.Fatal(err)
+			}
+			var cpu int64 // of the merges alone
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				fill(i + 1)
+				b.StartTimer()
+				c := cpuNow()
+				if err := ls.Merge(); err != nil {
+					b.Fatal(err)
+				}
+				cpu += cpuNow() - c
+			}
+			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// hideThrough is a store whose transactions have only store.Tx's methods.
+type hideThrough struct{ s *sqlitestore.Store }
+
+func (h hideThrough) Begin(w bool) (store.Tx, error) {
+	tx, err := h.s.Begin(w)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ store.Tx }{tx}, nil
+}
+
+func (h hideThrough) Close() error { return h.s.Close() }

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/foliodb/folio/core/store"
+	"github.com/foliodb/folio/core/store/logstore"
 	"github.com/foliodb/folio/hosts/native/sqlitestore"
 )
 
@@ -118,13 +120,23 @@ func TestGroupModel(t *testing.T) {
 			}
 			next := maps(group)
 			for range 1 + rng.IntN(10) {
-				switch k := key(); rng.IntN(6) {
+				switch k := key(); rng.IntN(7) {
 				case 0, 1:
 					v := fmt.Sprint(g, rng.Uint32())
 					if err := tx.Put([]byte(k), []byte(v)); err != nil {
 						t.Fatal(err)
 					}
 					next[k] = v
+				case 6: // in a group, as Put or Delete
+					v, del := fmt.Sprint(g, rng.Uint32()), rng.IntN(3) == 0
+					if err := tx.(logstore.WriteThrougher).WriteThrough([]byte(k), []byte(v), del); err != nil {
+						t.Fatal(err)
+					}
+					if del {
+						delete(next, k)
+					} else {
+						next[k] = v
+					}
 				case 2:
 					if err := tx.Delete([]byte(k)); err != nil {
 						t.Fatal(err)
@@ -181,6 +193,140 @@ func TestGroupModel(t *testing.T) {
 		// Another connection writes now and then: the cache must notice.
 		if rng.IntN(4) == 0 {
 			k, v := key(), fmt.Sprint("other", g)
+			txPut(t, other, true, k, v)
+			model[k] = v
+		}
+	}
+}
+
+// TestWriteThroughModel: random write transactions mixing WriteThrough
+// (many keys, so that its batches fill) with Put, Delete, Get and Scan,
+// committed or rolled back, checked against a model inside the
+// transaction, after it, and from another connection, whose reads the
+// cache of the first must not hide.
+func TestWriteThroughModel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "through.db")
+	s := open(t, path, sqlitestore.Options{})
+	defer s.Close()
+	other := open(t, path, sqlitestore.Options{})
+	defer other.Close()
+	rng := rand.New(rand.NewPCG(5, 6))
+	key := func() string { return fmt.Sprintf("%c%03d", 'a'+rng.IntN(3), rng.IntN(200)) }
+	model := map[string]string{}
+	contents := func(st *sqlitestore.Store) map[string]string {
+		tx, err := st.Begin(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		got := map[string]string{}
+		if err := tx.Scan(nil, nil, false, func(k, p []byte) bool {
+			got[string(k)] = string(p)
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	for r := range 120 {
+		tx, err := s.Begin(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A failure must not leave the transaction open: Close waits for it.
+		stop := func(format string, args ...any) {
+			tx.Rollback()
+			t.Fatalf(format, args...)
+		}
+		wt := tx.(logstore.WriteThrougher)
+		next := maps(model)
+		for range 1 + rng.IntN(150) {
+			k := key()
+			switch rng.IntN(10) {
+			case 0:
+				v := fmt.Sprint(r, rng.Uint32())
+				if err := tx.Put([]byte(k), []byte(v)); err != nil {
+					stop("%v", err)
+				}
+				next[k] = v
+			case 1:
+				if err := tx.Delete([]byte(k)); err != nil {
+					stop("%v", err)
+				}
+				delete(next, k)
+			case 2:
+				v, ok, err := tx.Get([]byte(k))
+				if w, wok := next[k]; err != nil || ok != wok || string(v) != w {
+					stop("round %d: Get(%q) = %q %v %v, want %q %v", r, k, v, ok, err, w, wok)
+				}
+			case 3:
+				var got []string
+				if err := tx.Scan([]byte(k), nil, false, func(k, p []byte) bool {
+					got = append(got, string(k)+"="+string(p))
+					return len(got) < 5
+				}); err != nil {
+					stop("%v", err)
+				}
+				var w []string
+				for _, mk := range sortedKeys(next) {
+					if mk >= k && len(w) < 5 {
+						w = append(w, mk+"="+next[mk])
+					}
+				}
+				if !slices.Equal(got, w) {
+					stop("round %d: Scan(%q) = %q, want %q", r, k, got, w)
+				}
+			default:
+				v, del := fmt.Sprint(r, rng.Uint32()), rng.IntN(4) == 0
+				if err := wt.WriteThrough([]byte(k), []byte(v), del); err != nil {
+					stop("%v", err)
+				}
+				if del {
+					delete(next, k)
+				} else {
+					next[k] = v
+				}
+			}
+		}
+		if rng.IntN(4) == 0 {
+			if err := tx.Rollback(); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		} else {
+			model = next
+		}
+		// Now and then only the other connection looks, so that the next
+		// write transaction is the first to run after this one.
+		checked := []*sqlitestore.Store{s, other}
+		if rng.IntN(2) == 0 {
+			checked = checked[1:]
+		}
+		for _, st := range checked {
+			if got := contents(st); !reflect.DeepEqual(got, model) && (len(got) > 0 || len(model) > 0) {
+				for k, v := range got {
+					if w, ok := model[k]; !ok || w != v {
+						t.Errorf("%q = %q, model %q %v", k, v, w, ok)
+					}
+				}
+				for k, w := range model {
+					if _, ok := got[k]; !ok {
+						t.Errorf("%q missing, model %q", k, w)
+					}
+				}
+				t.Fatalf("after round %d: %d keys differ from the model's %d", r, len(got), len(model))
+			}
+		}
+		for range 3 * (len(checked) - 1) { // reads through the cache
+			k := key()
+			v, ok := get(t, s, k)
+			if w, wok := model[k]; ok != wok || v != w {
+				t.Fatalf("after round %d: Get(%q) = %q %v, want %q %v", r, k, v, ok, w, wok)
+			}
+		}
+		if rng.IntN(4) == 0 {
+			k, v := key(), fmt.Sprint("other", r)
 			txPut(t, other, true, k, v)
 			model[k] = v
 		}
