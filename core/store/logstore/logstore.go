@@ -552,22 +552,29 @@ func (s *Store) merge(bt store.Tx, pend *btree.BTreeG[entry], seq uint64) (done 
 	// pend's entries join the overlay (a failed commit drops it all: the
 	// engine reloads after a lost commit, and the records replay).
 	pend.Scan(func(e entry) bool { s.ovSet(e.withSeq(seq)); return true })
-	var werr error
+	// The overlay in key order, once: sorting ovIdx's entries costs less
+	// than bringing ov up to date (a B-tree insert per stale key) and
+	// scanning it, and ov is dropped after the merge anyway.
+	es := make([]entry, 0, len(s.ovIdx))
+	for _, e := range s.ovIdx {
+		es = append(es, e)
+	}
+	slices.SortFunc(es, func(a, b entry) int { return bytes.Compare(a.kv, b.kv) })
 	wt, _ := bt.(WriteThrougher)
-	s.ordered(nil, nil).Scan(func(e entry) bool {
+	for _, e := range es {
+		var err error
 		if wt != nil {
 			// The entries stay as they are until done or forget runs,
 			// after bt ended.
-			werr = wt.WriteThrough(e.key(), e.page(), e.del())
+			err = wt.WriteThrough(e.key(), e.page(), e.del())
 		} else if e.del() {
-			werr = bt.Delete(e.key())
+			err = bt.Delete(e.key())
 		} else {
-			werr = bt.Put(e.key(), e.page())
+			err = bt.Put(e.key(), e.page())
 		}
-		return werr == nil
-	})
-	if werr != nil {
-		return nil, werr
+		if err != nil {
+			return nil, err
+		}
 	}
 	if err := deleteRecords(bt, s.merged+1, seq); err != nil {
 		return nil, err
