@@ -74,3 +74,12 @@ type Grouper interface {
 	BeginGroup() error
 	EndGroup() error
 }
+
+// Idler is implemented by stores with deferred work that a host can have
+// done while no command runs, so that no command waits for it (logstore
+// merges its overlay into the pages). Idle is called between transactions,
+// never inside one or inside a group, and returns at once when there is
+// nothing worth doing.
+type Idler interface {
+	Idle() error
+}

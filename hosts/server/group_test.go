@@ -168,3 +168,38 @@ func TestGroupCommitFailure(t *testing.T) {
 		t.Fatalf("SET after the failure: %v", err)
 	}
 }
+
+// A pause in the commands has the store merge its write log (logstore
+// over SQLite, as folio-server --db opens a file), so that no later
+// command waits for that merge.
+func TestIdleMerge(t *testing.T) {
+	st, err := native.OpenStore(filepath.Join(t.TempDir(), "idle.db"), "normal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := foliotest.Run(t, foliotest.WithConfig(func(c *server.Config) { c.Store = st }))
+	rc := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	defer rc.Close()
+	ctx := context.Background()
+	// A burst of 10,000 writes, each its own commit: above the idle
+	// merge's 8,192 writes, below what forces a merge.
+	for i := 0; i < 10_000; i++ {
+		if err := rc.Set(ctx, "k"+strconv.Itoa(i), i, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := infoField(t, rc, "persistence", "folio_unmerged_writes"); n < 10_000 {
+		t.Fatalf("folio_unmerged_writes = %d right after the burst, want at least 10000", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for infoField(t, rc, "persistence", "folio_unmerged_writes") != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the write log was not merged during a pause of 5 s")
+		}
+		// INFO is a command too: leave more than a tick (100 ms) between.
+		time.Sleep(250 * time.Millisecond)
+	}
+	if v, err := rc.Get(ctx, "k9999").Result(); err != nil || v != "9999" {
+		t.Fatalf("GET k9999 after the merge = %q %v", v, err)
+	}
+}

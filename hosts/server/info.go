@@ -34,6 +34,11 @@ func (s *Server) infoHook(section string) string {
 			add("folio_group_commits", s.stats.groupCommits.Load())
 			add("folio_group_batches", s.stats.groupBatches.Load())
 		}
+		if o, ok := s.st.(interface{ Overlay() int }); ok {
+			// The write log's writes not merged into the pages yet
+			// (logstore): merged when they pile up, or at a pause.
+			add("folio_unmerged_writes", o.Overlay())
+		}
 	case "memory":
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)

@@ -384,6 +384,13 @@ func (s *Server) cron() {
 			activeExpire(s.eng)
 			s.eng.ExpireBlocked()
 			s.dispatch(nil, 0)
+			if idle, ok := s.st.(store.Idler); ok && s.grp == nil && s.eng.Stats.Commands == s.ops.lastOps {
+				// No command since the last tick: the store's deferred
+				// work (logstore's merge) costs no command a pause now.
+				if err := idle.Idle(); err != nil {
+					s.logf(levelWarning, "idle merge: %v", err)
+				}
+			}
 			s.ops.sample(now, s.eng.Stats.Commands)
 			s.mu.Unlock()
 		}

@@ -604,6 +604,34 @@ type WriteThrougher interface {
 	WriteThrough(key, page []byte, del bool) error
 }
 
+// Idle implements store.Idler: it merges the overlay once it holds a
+// sixteenth of what forces a merge (entries or bytes), so that a burst of
+// writes followed by a pause leaves little for a command to merge later,
+// and merges take no command's time. It does not wait for another
+// process's write lock (it is tried again at the next pause).
+func (s *Store) Idle() error {
+	if s.gtx != nil || s.tx.active {
+		return nil
+	}
+	if len(s.ovIdx) < s.opts.MergeEntries/16 && s.ovSize < s.opts.MergeBytes/16 {
+		return nil
+	}
+	begin := func() (store.Tx, error) { return s.base.Begin(true) }
+	if nw, ok := s.base.(NoWaitBeginner); ok {
+		begin = nw.BeginNoWait
+	}
+	refused := false
+	err := s.mergeWith(func() (store.Tx, error) {
+		tx, err := begin()
+		refused = err != nil
+		return tx, err
+	})
+	if refused {
+		return nil // another process writes: not idle after all
+	}
+	return err
+}
+
 // NoWaitBeginner is a store whose write transaction can fail at once,
 // instead of waiting, when another process holds the write lock.
 // logstore uses it for merges that can as well be done later.

@@ -2,6 +2,7 @@ package logstore_test
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"sort"
 	"strconv"
@@ -487,5 +488,52 @@ func TestMergeAfterReadNoWait(t *testing.T) {
 	}
 	if v := get(t, st, "b"); v != "1" {
 		t.Fatalf("b = %q after the merge", v)
+	}
+}
+
+// Idle merges an overlay holding a sixteenth of MergeEntries, and nothing
+// smaller; inside a transaction it does nothing, and when the base's write
+// lock is refused it returns nil and keeps the overlay for a later pause.
+func TestIdle(t *testing.T) {
+	base := &noWaitBase{Store: memstore.New()}
+	st := logstore.New(base, logstore.Options{MergeEntries: 160}) // idle merge from 10 entries
+	put := func(n int) {
+		tx := mustBegin(t, st, true)
+		for i := 0; i < n; i++ {
+			tx.Put(fmt.Appendf(nil, "k%d", st.Overlay()+i), []byte("v"))
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	idle := func() {
+		if err := st.Idle(); err != nil {
+			t.Fatalf("Idle: %v", err)
+		}
+	}
+	put(9)
+	idle()
+	if base.calls != 0 || st.Overlay() != 9 {
+		t.Fatalf("Idle with 9 entries: %d BeginNoWait calls, overlay %d; want none, 9", base.calls, st.Overlay())
+	}
+	put(1)
+	tx := mustBegin(t, st, false)
+	idle()
+	tx.Rollback()
+	if base.calls != 0 || st.Overlay() != 10 {
+		t.Fatalf("Idle inside a transaction: %d BeginNoWait calls, overlay %d; want none, 10", base.calls, st.Overlay())
+	}
+	base.refuse = true
+	idle()
+	if base.calls != 1 || st.Overlay() != 10 {
+		t.Fatalf("Idle refused the lock: %d BeginNoWait calls, overlay %d; want 1, 10", base.calls, st.Overlay())
+	}
+	base.refuse = false
+	idle()
+	if base.calls != 2 || st.Overlay() != 0 {
+		t.Fatalf("Idle: %d BeginNoWait calls, overlay %d; want 2, merged", base.calls, st.Overlay())
+	}
+	if v := get(t, st, "k9"); v != "v" {
+		t.Fatalf("k9 = %q after the idle merge", v)
 	}
 }

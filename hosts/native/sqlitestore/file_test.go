@@ -257,3 +257,45 @@ func TestWriterWaits(t *testing.T) {
 		t.Fatalf("GET = %v", got)
 	}
 }
+
+// A DB on a file merges its write log into the pages at a pause in the
+// commands: another connection reading the file's pages directly (not
+// through the log) then finds the keys.
+func TestIdleMerge(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idle.db")
+	db, err := native.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Above the idle merge's 8,192 writes, below what forces a merge.
+	for i := range 10_000 {
+		mustDo(t, db, "SET", fmt.Sprint("k", i), "v")
+	}
+	raw, err := sqlitestore.Open(path, sqlitestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	pages := func() int {
+		tx, err := raw.Begin(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		n := 0
+		// Below logstore's own keys (0xff 0xfe...): the pages.
+		tx.Scan(nil, []byte{0xff, 0xfe}, false, func(k, _ []byte) bool { n++; return true })
+		return n
+	}
+	if n := pages(); n >= 10_000 {
+		t.Fatalf("%d pages right after the writes: merged already, the test shows nothing", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for pages() < 10_000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d pages after a pause of 5 s: the write log was not merged", pages())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
