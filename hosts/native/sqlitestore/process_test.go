@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/foliodb/folio/core/store"
+	"github.com/foliodb/folio/core/store/logstore"
 	"github.com/foliodb/folio/hosts/native"
 	"github.com/foliodb/folio/hosts/native/sqlitestore"
 	"github.com/ncruces/go-sqlite3"
@@ -102,6 +104,36 @@ func child(mode, path, arg string) error {
 				return fmt.Errorf("EXEC = %v", v)
 			}
 			fmt.Fprintf(os.Stdout, "%d\n", i)
+		}
+	case "crashlog":
+		// Pairs through logstore, merging every 128 transactions and at
+		// a pretended pause every 50: kills land inside merges too.
+		round, _ := strconv.Atoi(arg)
+		base, err := sqlitestore.Open(path, sqlitestore.Options{WALLimit: 1 << 20})
+		if err != nil {
+			return err
+		}
+		s := logstore.New(base, logstore.Options{MergeEntries: 256})
+		for i := 0; ; i++ {
+			tx, err := s.Begin(true)
+			if err != nil {
+				return err
+			}
+			if err := tx.Put(pairKey(round, i, 'a'), pairValue(round, i)); err != nil {
+				return err
+			}
+			if err := tx.Put(pairKey(round, i, 'b'), pairValue(round, i)); err != nil {
+				return err
+			}
+			if err := tx.Commit(); err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stdout, "%d\n", i)
+			if i%50 == 49 {
+				if err := s.Idle(); err != nil {
+					return err
+				}
+			}
 		}
 	case "crash":
 		round, _ := strconv.Atoi(arg)
@@ -303,7 +335,18 @@ func pairValue(round, i int) []byte {
 // pair, and passes PRAGMA integrity_check.
 func TestCrash(t *testing.T) {
 	t.Parallel()
-	crashTest(t, "crash", checkCrashFile)
+	crashTest(t, "crash", func(t *testing.T, path string, acked map[int]int) {
+		checkCrash(t, path, acked, false)
+	})
+}
+
+// TestCrashLog: the same through the write log (logstore), with merges
+// every 128 transactions and idle merges.
+func TestCrashLog(t *testing.T) {
+	t.Parallel()
+	crashTest(t, "crashlog", func(t *testing.T, path string, acked map[int]int) {
+		checkCrash(t, path, acked, true)
+	})
 }
 
 // TestCrashNative: the same through native.Open, each pair written by
@@ -400,11 +443,15 @@ func checkCrashNative(t *testing.T, path string, acked map[int]int) {
 	integrityCheck(t, s)
 }
 
-func checkCrashFile(t *testing.T, path string, acked map[int]int) {
+func checkCrash(t *testing.T, path string, acked map[int]int, viaLog bool) {
 	t.Helper()
 	s := open(t, path, sqlitestore.Options{})
-	defer s.Close()
-	tx, err := s.Begin(false)
+	var st store.Store = s
+	if viaLog {
+		st = logstore.New(s, logstore.Options{}) // replays the log
+	}
+	defer st.Close()
+	tx, err := st.Begin(false)
 	if err != nil {
 		t.Fatal(err)
 	}
