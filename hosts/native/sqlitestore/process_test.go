@@ -105,41 +105,19 @@ func child(mode, path, arg string) error {
 			}
 			fmt.Fprintf(os.Stdout, "%d\n", i)
 		}
-	case "crashlog":
-		// Pairs through logstore, merging every 128 transactions and at
-		// a pretended pause every 50: kills land inside merges too.
+	case "crash", "crashlog":
 		round, _ := strconv.Atoi(arg)
 		base, err := sqlitestore.Open(path, sqlitestore.Options{WALLimit: 1 << 20})
 		if err != nil {
 			return err
 		}
-		s := logstore.New(base, logstore.Options{MergeEntries: 256})
-		for i := 0; ; i++ {
-			tx, err := s.Begin(true)
-			if err != nil {
-				return err
-			}
-			if err := tx.Put(pairKey(round, i, 'a'), pairValue(round, i)); err != nil {
-				return err
-			}
-			if err := tx.Put(pairKey(round, i, 'b'), pairValue(round, i)); err != nil {
-				return err
-			}
-			if err := tx.Commit(); err != nil {
-				return err
-			}
-			fmt.Fprintf(os.Stdout, "%d\n", i)
-			if i%50 == 49 {
-				if err := s.Idle(); err != nil {
-					return err
-				}
-			}
-		}
-	case "crash":
-		round, _ := strconv.Atoi(arg)
-		s, err := sqlitestore.Open(path, sqlitestore.Options{WALLimit: 1 << 20})
-		if err != nil {
-			return err
+		var s store.Store = base
+		var ls *logstore.Store
+		if mode == "crashlog" {
+			// Through logstore, merging every 128 transactions and at a
+			// pretended pause every 50: kills land inside merges too.
+			ls = logstore.New(base, logstore.Options{MergeEntries: 256})
+			s = ls
 		}
 		for i := 0; ; i++ {
 			tx, err := s.Begin(true)
@@ -157,6 +135,11 @@ func child(mode, path, arg string) error {
 			}
 			// os.Stdout is unbuffered: the line is out once Write returns.
 			fmt.Fprintf(os.Stdout, "%d\n", i)
+			if ls != nil && i%50 == 49 {
+				if err := ls.Idle(); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return fmt.Errorf("unknown child mode %q", mode)
