@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/foliodb/folio/core/store"
 	"github.com/tetratelabs/wazero/api"
 )
 
@@ -114,6 +115,40 @@ func (db *DB) expireBlocked() {
 	if rc, err := db.h.call1(db.h.expire); err == nil && api.DecodeI32(rc) > 0 {
 		db.h.dispatch()
 	}
+}
+
+// cron runs the engine's housekeeping (active expiry, which also reclaims
+// deleted collections) at 10 Hz until the DB closes, as native's does; when
+// no command ran since the last tick, the store does its deferred work too
+// (store.Idler: logstore's merge).
+func (db *DB) cron() {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.done:
+			return
+		case <-t.C:
+			db.housekeep()
+		}
+	}
+}
+
+func (db *DB) housekeep() {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return
+	}
+	h := db.h
+	h.writeNow()
+	if rc, err := h.call1(h.housekeep); err == nil && api.DecodeI32(rc) > 0 {
+		h.dispatch()
+	}
+	if idle, ok := h.st.(store.Idler); ok && h.execs == h.idleMark && h.tx == nil {
+		idle.Idle()
+	}
+	h.idleMark = h.execs
 }
 
 // waitBlocked waits for the reply of s's parked command.

@@ -21,7 +21,7 @@ var Binary []byte
 
 // ABIVersion is the version of ABI.md this package speaks; a module whose
 // abi_version export returns another number is refused.
-const ABIVersion = 2
+const ABIVersion = 3
 
 // ErrABI is returned by Open for a module that does not speak ABIVersion.
 var ErrABI = errors.New("wasm: module does not speak folio ABI version " + strconv.Itoa(ABIVersion))
@@ -51,6 +51,7 @@ var wantExports = map[string][2][]api.ValueType{
 	"exec":           {{i64, i32}, {i32}},
 	"deliveries":     {nil, {i32}},
 	"expire_blocked": {nil, {i32}},
+	"housekeep":      {nil, {i32}},
 	"cancel_blocked": {{i64}, {i32}},
 }
 

@@ -77,6 +77,8 @@ type instance struct {
 
 	exec, reserve, sessOpen, sessClose api.Function
 	deliveries, expire, cancel         api.Function
+	housekeep                          api.Function
+	execs, idleMark                    int64 // exec calls, and their count at the last housekeeping tick
 	sinks                              map[int64]*sink
 	stack                              []uint64
 	ctl                                uint32
@@ -119,6 +121,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 	db.def = &Session{db: db, id: id, sink: h.sinks[id]}
+	go db.cron()
 	return db, nil
 }
 
@@ -150,6 +153,7 @@ func start(cfg config, st store.Store) (*instance, error) {
 	h.deliveries = mod.ExportedFunction("deliveries")
 	h.expire = mod.ExportedFunction("expire_blocked")
 	h.cancel = mod.ExportedFunction("cancel_blocked")
+	h.housekeep = mod.ExportedFunction("housekeep")
 	ctl, err := h.call1(mod.ExportedFunction("control"))
 	if err != nil {
 		mod.Close(h.ctx)
@@ -245,6 +249,7 @@ func (h *instance) run(dst []byte, id int64) ([]byte, uint32, int, error) {
 		return dst, 0, 0, errMemory
 	}
 	h.writeNow()
+	h.execs++
 	h.stack[0], h.stack[1] = uint64(id), uint64(n)
 	if err := h.exec.CallWithStack(h.ctx, h.stack); err != nil {
 		return dst, 0, 0, err

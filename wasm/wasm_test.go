@@ -246,6 +246,7 @@ func fakeModule(version byte) []byte {
 		{"exec", 4, []byte{0x41, 0}},
 		{"deliveries", 0, []byte{0x41, 0}},
 		{"expire_blocked", 0, []byte{0x41, 0}},
+		{"housekeep", 0, []byte{0x41, 0}},
 		{"cancel_blocked", 3, []byte{0x41, 0}},
 	}
 	section := func(id byte, body []byte) []byte {

@@ -20,7 +20,7 @@ import (
 )
 
 // abiVersion is checked by hosts; bump it on any change to ABI.md.
-const abiVersion = 2
+const abiVersion = 3
 
 //go:wasmimport folio clock_now_ms
 func clockNowMs() int64
@@ -364,6 +364,24 @@ func expireBlocked() int32 {
 	eng.ExpireBlocked()
 	hostNow = 0
 	takeDeliveries()
+	return int32(len(pending))
+}
+
+// housekeep runs the engine's periodic work, as Redis's cron does: active
+// expiry, which also reclaims the pages of deleted collections. A host
+// calls it about ten times a second; it returns the number of pending
+// deliveries (expiry may notify).
+//
+//go:wasmexport housekeep
+func housekeep() int32 {
+	if eng == nil {
+		return errNoEngine
+	}
+	takeHostNow()
+	eng.ActiveExpire(20)
+	hostNow = 0
+	takeDeliveries()
+	maybeCollect()
 	return int32(len(pending))
 }
 

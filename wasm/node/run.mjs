@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 const RES_MISSING = -1;
 const RES_ERROR = -2;
 const SCAN_REVERSE = 1;

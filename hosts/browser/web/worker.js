@@ -9,7 +9,7 @@
 // and the log is emptied.
 import { WASI, ConsoleStdout } from "./dist/shim/index.js";
 
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 const RES_MISSING = -1;
 const RES_ERROR = -2;
 const SCAN_REVERSE = 1;
@@ -282,6 +282,10 @@ class Folio {
     this.ctl = this.x.control() >>> 0;
     const rc = this.x.open(0);
     if (rc !== 0) throw new Error(`open failed (${rc}): ${latin1.decode(this.reply())}`);
+    // The engine's periodic work (active expiry, reclaiming deleted
+    // collections), ten times a second as Redis's cron. Deliveries it
+    // makes wait for the console's next command (exec's flag bit 2).
+    setInterval(() => this.x.housekeep(), 100);
   }
   u8() { return new Uint8Array(this.x.memory.buffer); }
   dv() { return new DataView(this.x.memory.buffer); }
