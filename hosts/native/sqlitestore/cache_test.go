@@ -118,19 +118,26 @@ func TestGroupModel(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A failure must not leave the transaction and the group open:
+			// Close waits for them.
+			stop := func(format string, args ...any) {
+				tx.Rollback()
+				s.AbortGroup()
+				t.Fatalf(format, args...)
+			}
 			next := maps(group)
 			for range 1 + rng.IntN(10) {
 				switch k := key(); rng.IntN(7) {
 				case 0, 1:
 					v := fmt.Sprint(g, rng.Uint32())
 					if err := tx.Put([]byte(k), []byte(v)); err != nil {
-						t.Fatal(err)
+						stop("%v", err)
 					}
 					next[k] = v
 				case 6: // in a group, as Put or Delete
 					v, del := fmt.Sprint(g, rng.Uint32()), rng.IntN(3) == 0
 					if err := tx.(logstore.WriteThrougher).WriteThrough([]byte(k), []byte(v), del); err != nil {
-						t.Fatal(err)
+						stop("%v", err)
 					}
 					if del {
 						delete(next, k)
@@ -139,13 +146,13 @@ func TestGroupModel(t *testing.T) {
 					}
 				case 2:
 					if err := tx.Delete([]byte(k)); err != nil {
-						t.Fatal(err)
+						stop("%v", err)
 					}
 					delete(next, k)
 				case 3:
 					v, ok, err := tx.Get([]byte(k))
 					if w, wok := next[k]; err != nil || ok != wok || string(v) != w {
-						t.Fatalf("group %d: Get(%q) = %q %v %v, want %q %v", g, k, v, ok, err, w, wok)
+						stop("group %d: Get(%q) = %q %v %v, want %q %v", g, k, v, ok, err, w, wok)
 					}
 				default:
 					a := key()
@@ -157,7 +164,7 @@ func TestGroupModel(t *testing.T) {
 					rev, limit := rng.IntN(2) == 0, rng.IntN(3)
 					got, w := scanStore(tx, a, b, rev, limit), scanModel(next, a, b, rev, limit)
 					if !slices.Equal(got, w) {
-						t.Fatalf("group %d: Scan(%q, %v, rev %v, limit %d) = %q, want %q", g, a, b, rev, limit, got, w)
+						stop("group %d: Scan(%q, %v, rev %v, limit %d) = %q, want %q", g, a, b, rev, limit, got, w)
 					}
 				}
 			}
