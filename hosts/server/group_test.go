@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -14,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/foliodb/folio/core/store/faultstore"
+	"github.com/foliodb/folio/core/store/memstore"
 	"github.com/foliodb/folio/hosts/native"
 	"github.com/foliodb/folio/hosts/native/sqlitestore"
 	"github.com/foliodb/folio/hosts/server"
@@ -201,5 +204,42 @@ func TestIdleMerge(t *testing.T) {
 	}
 	if v, err := rc.Get(ctx, "k9999").Result(); err != nil || v != "9999" {
 		t.Fatalf("GET k9999 after the merge = %q %v", v, err)
+	}
+}
+
+// failingIdler is a memory store whose idle work always fails.
+type failingIdler struct{ *memstore.Store }
+
+func (failingIdler) Idle() error { return errors.New("disk full") }
+
+// syncBuffer is a log destination safe to read while the server writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *syncBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
+
+// A store whose idle merge keeps failing is reported once, not ten times
+// a second.
+func TestIdleMergeErrorLoggedOnce(t *testing.T) {
+	var logs syncBuffer
+	foliotest.Run(t, foliotest.WithConfig(func(c *server.Config) {
+		c.Store = failingIdler{memstore.New()}
+		c.Log = &logs
+	}))
+	time.Sleep(700 * time.Millisecond) // about seven idle ticks
+	if n := strings.Count(logs.String(), "idle merge: disk full"); n != 1 {
+		t.Fatalf("the failing idle merge was logged %d times, want once:\n%s", n, logs.String())
 	}
 }

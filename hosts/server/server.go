@@ -121,6 +121,8 @@ type Server struct {
 
 	mu  sync.Mutex // guards eng and every core.Session
 	eng *core.Engine
+	// idleErr is the last idle merge's error ("": none); guarded by mu.
+	idleErr string
 
 	// Group commit (group.go), when the store has it.
 	grouper    store.Grouper
@@ -387,8 +389,15 @@ func (s *Server) cron() {
 			if idle, ok := s.st.(store.Idler); ok && s.grp == nil && s.eng.Stats.Commands == s.ops.lastOps {
 				// No command since the last tick: the store's deferred
 				// work (logstore's merge) costs no command a pause now.
-				if err := idle.Idle(); err != nil {
+				// A store that keeps failing (a full disk) fails every
+				// tick: the log says so once per distinct error.
+				err := idle.Idle()
+				if msg := fmt.Sprint(err); err != nil && msg != s.idleErr {
 					s.logf(levelWarning, "idle merge: %v", err)
+				}
+				s.idleErr = ""
+				if err != nil {
+					s.idleErr = err.Error()
 				}
 			}
 			s.ops.sample(now, s.eng.Stats.Commands)
