@@ -184,7 +184,8 @@ type Store struct {
 	// once (SQLITE_BUSY, no busy handler).
 	ckptMu sync.Mutex
 
-	// through are puts of WriteThrough not sent yet (a batch at a time).
+	// through are the writes of WriteThrough not sent yet (they go a
+	// batch at a time).
 	through []row
 
 	get, put, putMany, del                   *sqlite3.Stmt
@@ -460,8 +461,36 @@ func (s *Store) Path() string { return s.path }
 // IMMEDIATE), waiting for other processes up to Options.BusyTimeout.
 func (s *Store) Begin(writable bool) (store.Tx, error) {
 	s.mu.Lock()
-	if s.closed {
+	t, err := s.beginLocked(writable)
+	if err != nil {
 		s.mu.Unlock()
+	}
+	return t, err
+}
+
+// BeginNoWait is Begin(true) failing at once, rather than waiting up to
+// Options.BusyTimeout, when another process holds the write lock: for
+// work that can as well be done later (logstore's merges after a read or
+// at a pause).
+func (s *Store) BeginNoWait() (store.Tx, error) {
+	s.mu.Lock()
+	noWait := !s.closed && !s.group // else Begin does not wait anyway
+	if noWait {
+		s.conn.BusyTimeout(0)
+	}
+	t, err := s.beginLocked(true)
+	if noWait {
+		s.conn.BusyTimeout(s.opt.BusyTimeout)
+	}
+	if err != nil {
+		s.mu.Unlock()
+	}
+	return t, err
+}
+
+// beginLocked is Begin with s.mu held; the transaction keeps it.
+func (s *Store) beginLocked(writable bool) (store.Tx, error) {
+	if s.closed {
 		return nil, store.ErrClosed
 	}
 	switch {
@@ -469,20 +498,17 @@ func (s *Store) Begin(writable bool) (store.Tx, error) {
 		// SQLite rolled the whole group back (an I/O error, a full disk):
 		// going on would quietly start a new transaction, and the group's
 		// earlier commits would be reported as done.
-		s.mu.Unlock()
 		return nil, errGroupLost
 	case s.group:
 		// Inside the group's SQLite transaction: the transaction is the
 		// undo log of the cache and the pending writes.
 	case !writable:
 		if err := s.beginRead(); err != nil {
-			s.mu.Unlock()
 			return nil, fmt.Errorf("sqlitestore: begin: %w", err)
 		}
 	default:
 		s.release()
 		if err := s.start(s.beginImm); err != nil {
-			s.mu.Unlock()
 			return nil, fmt.Errorf("sqlitestore: begin: %w", err)
 		}
 	}
@@ -491,29 +517,6 @@ func (s *Store) Begin(writable bool) (store.Tx, error) {
 	t.done = false
 	t.wrote = false
 	return t, nil
-}
-
-// BeginNoWait is Begin(true) failing at once, rather than waiting up to
-// Options.BusyTimeout, when another process holds the write lock: for
-// work that can as well be done later (logstore's merge after a read).
-func (s *Store) BeginNoWait() (store.Tx, error) {
-	s.mu.Lock()
-	if s.closed || s.group {
-		s.mu.Unlock()
-		return s.Begin(true)
-	}
-	s.conn.BusyTimeout(0)
-	s.mu.Unlock()
-	t, err := s.Begin(true)
-	if err != nil {
-		s.mu.Lock()
-	}
-	// Held either way: by the transaction, or here.
-	s.conn.BusyTimeout(s.opt.BusyTimeout)
-	if err != nil {
-		s.mu.Unlock()
-	}
-	return t, err
 }
 
 // Close closes the file. SQLite checkpoints and removes the WAL when the
@@ -1044,8 +1047,7 @@ func (t *tx) Rollback() error {
 		return s.endRead()
 	}
 	s.undoTx()
-	clear(s.through)
-	s.through = s.through[:0]
+	s.dropThrough()
 	if s.conn.GetAutocommit() {
 		return nil // SQLite already rolled back (e.g. after an I/O error)
 	}
@@ -1139,8 +1141,9 @@ func (s *Store) delete(key []byte) error {
 // once each, as logstore's merge does, at a fraction of Put's cost. A
 // rollback undoes it as it undoes Put (SQLite's own). The writes go out
 // putBatch at a time, or before the transaction next reads SQLite: key
-// and page must stay unchanged until the transaction ends. In a group, whose transactions roll back without
-// SQLite, or for a key with a pending write, it is Put or Delete.
+// and page must stay unchanged until the transaction ends. In a group,
+// whose transactions roll back without SQLite, or for a key with a
+// pending write, it is Put or Delete.
 func (t *tx) WriteThrough(key, page []byte, del bool) error {
 	if t.done {
 		return errDone
@@ -1149,19 +1152,11 @@ func (t *tx) WriteThrough(key, page []byte, del bool) error {
 		return errReadOnly
 	}
 	s := t.s
-	if s.group {
+	if s.group || s.dirty.Len() > 0 && s.pending(key) {
 		if del {
 			return t.Delete(key)
 		}
 		return t.Put(key, page)
-	}
-	if s.dirty.Len() > 0 {
-		if _, pending := s.dirty.Get(string(key)); pending {
-			if del {
-				return t.Delete(key)
-			}
-			return t.Put(key, page)
-		}
 	}
 	if p, ok := s.cache[string(key)]; ok {
 		s.cacheBytes -= len(key) + len(p.val) + pageOverhead
@@ -1179,7 +1174,13 @@ func (t *tx) WriteThrough(key, page []byte, del bool) error {
 	return err
 }
 
-// readThrough sends WriteThrough's puts before a read of SQLite, which
+// pending reports whether key has a pending write.
+func (s *Store) pending(key []byte) bool {
+	_, ok := s.dirty.Get(string(key))
+	return ok
+}
+
+// readThrough sends WriteThrough's writes before a read of SQLite, which
 // must see them.
 func (s *Store) readThrough() error {
 	if len(s.through) == 0 {
@@ -1209,9 +1210,14 @@ func (s *Store) sendThrough() error {
 		err = s.delete(bytesOf(rows[0].key))
 		rows = rows[1:]
 	}
+	s.dropThrough()
+	return err
+}
+
+// dropThrough forgets WriteThrough's unsent writes.
+func (s *Store) dropThrough() {
 	clear(s.through)
 	s.through = s.through[:0]
-	return err
 }
 
 // row is a put for flush, or a write for sendThrough.
@@ -1232,8 +1238,7 @@ func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)
 func (s *Store) lose() {
 	s.epoch++
 	s.dirty.Clear()
-	clear(s.through)
-	s.through = s.through[:0]
+	s.dropThrough()
 	s.undo = s.undo[:0]
 	s.dropCache()
 	if !s.conn.GetAutocommit() {
