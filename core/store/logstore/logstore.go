@@ -616,6 +616,13 @@ func (s *Store) Idle() error {
 	if len(s.ovIdx) < s.opts.MergeEntries/16 && s.ovSize < s.opts.MergeBytes/16 {
 		return nil
 	}
+	return s.mergeNoWait()
+}
+
+// mergeNoWait merges unless another process holds the base's write lock
+// (a base without BeginNoWait is waited for): the merges after a read and
+// at a pause can as well be done later. A refused lock is not an error.
+func (s *Store) mergeNoWait() error {
 	begin := func() (store.Tx, error) { return s.base.Begin(true) }
 	if nw, ok := s.base.(NoWaitBeginner); ok {
 		begin = nw.BeginNoWait
@@ -627,7 +634,7 @@ func (s *Store) Idle() error {
 		return tx, err
 	})
 	if refused {
-		return nil // another process writes: not idle after all
+		return nil
 	}
 	return err
 }
@@ -904,12 +911,7 @@ func (s *Store) endRead(err error) error {
 		return err
 	}
 	s.skips = 0
-	if nw, ok := s.base.(NoWaitBeginner); ok {
-		// A read does not wait for another process's writes.
-		s.mergeWith(nw.BeginNoWait)
-	} else {
-		s.Merge()
-	}
+	s.mergeNoWait() // a read reports its own outcome, not the merge's
 	return nil
 }
 
