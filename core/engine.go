@@ -65,6 +65,8 @@ type Engine struct {
 
 	// Figures for INFO.
 	Stats Stats
+	// idleMark is Stats.Commands at the last Idle call.
+	idleMark int64
 
 	// Hooks a host may set.
 	InfoHook func(section string) string // extra INFO text (clients, memory...)

@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"math"
 	"strings"
+
+	"github.com/foliodb/folio/core/store"
 )
 
 func init() {
@@ -232,6 +234,20 @@ func (e *Engine) ActiveExpire(budget int) (expired int, err error) {
 		return expired, err
 	}
 	return expired, c.reclaimDroppedDBs(budget)
+}
+
+// Idle has the store do its deferred work (store.Idler: logstore merges
+// its write log) when no command ran since the last call, so that no
+// command waits for it. A host calls it from its housekeeping tick, at
+// 10 Hz, outside any store group.
+func (e *Engine) Idle() error {
+	n := e.Stats.Commands
+	idle := n == e.idleMark
+	e.idleMark = n
+	if i, ok := e.st.(store.Idler); ok && idle {
+		return i.Idle()
+	}
+	return nil
 }
 
 // housekeepingDue reports, from a read-only transaction, whether

@@ -220,3 +220,37 @@ func TestReclaim(t *testing.T) {
 		{[]string{"DBSIZE"}, ":1\r\n"},
 	})
 }
+
+// idleCounter is a memory store that counts the Idle calls it gets.
+type idleCounter struct {
+	*memstore.Store
+	calls int
+}
+
+func (s *idleCounter) Idle() error { s.calls++; return nil }
+
+// Engine.Idle has the store do its deferred work only when no command ran
+// since the previous call.
+func TestEngineIdle(t *testing.T) {
+	st := &idleCounter{Store: memstore.New()}
+	e, err := New(st, Options{Now: func() int64 { return 1700000000000 }, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.NewSession()
+	e.Do(s, "SET", "k", "v")
+	e.Idle() // a command ran since the engine started
+	if st.calls != 0 {
+		t.Fatalf("%d Idle calls after a command, want 0", st.calls)
+	}
+	e.Idle()
+	if st.calls != 1 {
+		t.Fatalf("%d Idle calls after a quiet interval, want 1", st.calls)
+	}
+	e.Do(s, "GET", "k")
+	e.Idle()
+	e.Idle()
+	if st.calls != 2 {
+		t.Fatalf("%d Idle calls, want 2", st.calls)
+	}
+}

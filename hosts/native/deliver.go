@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/foliodb/folio/core"
-	"github.com/foliodb/folio/core/store"
 )
 
 // sink receives a session's deliveries: pub/sub messages and the replies of
@@ -84,14 +83,9 @@ func (db *DB) housekeep() {
 	db.eng.ActiveExpire(20)
 	db.eng.ExpireBlocked()
 	db.dispatchLocked()
-	if idle, ok := db.st.(store.Idler); ok && db.eng.Stats.Commands == db.idleMark {
-		// No command since the last tick: the store's deferred work
-		// (logstore's merge) costs no command a pause now. An error
-		// leaves nothing half done; the next command reports a store
-		// that keeps failing.
-		idle.Idle()
-	}
-	db.idleMark = db.eng.Stats.Commands
+	// An error leaves nothing half done; the next command reports a
+	// store that keeps failing.
+	db.eng.Idle()
 }
 
 // cron calls housekeep at 10 Hz until the DB closes.

@@ -41,16 +41,13 @@ var OpenStore func(path string, durability string) (store.Store, error)
 
 // DB is an open Folio database. Its methods are safe for concurrent use.
 type DB struct {
-	mu  sync.Mutex
-	eng *core.Engine
-	st  store.Store
-	// idleMark is the engine's command count at the last housekeeping
-	// tick: unchanged at the next, the DB was idle in between.
-	idleMark int64
-	def      *Session
-	closed   bool
-	virtual  *Clock
-	stop     chan struct{}
+	mu      sync.Mutex
+	eng     *core.Engine
+	st      store.Store
+	def     *Session
+	closed  bool
+	virtual *Clock
+	stop    chan struct{}
 }
 
 // Open opens path (":memory:" for the memory store) with opts.

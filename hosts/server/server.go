@@ -386,19 +386,17 @@ func (s *Server) cron() {
 			activeExpire(s.eng)
 			s.eng.ExpireBlocked()
 			s.dispatch(nil, 0)
-			if idle, ok := s.st.(store.Idler); ok && s.grp == nil && s.eng.Stats.Commands == s.ops.lastOps {
-				// No command since the last tick: the store's deferred
-				// work (logstore's merge) costs no command a pause now.
+			if s.grp == nil {
 				// A store that keeps failing (a full disk) fails every
-				// tick: the log says so once per distinct error.
-				err := idle.Idle()
-				if msg := fmt.Sprint(err); err != nil && msg != s.idleErr {
-					s.logf(levelWarning, "idle merge: %v", err)
+				// idle tick: the log says so once per distinct error.
+				msg := ""
+				if err := s.eng.Idle(); err != nil {
+					msg = err.Error()
 				}
-				s.idleErr = ""
-				if err != nil {
-					s.idleErr = err.Error()
+				if msg != "" && msg != s.idleErr {
+					s.logf(levelWarning, "idle merge: %s", msg)
 				}
+				s.idleErr = msg
 			}
 			s.ops.sample(now, s.eng.Stats.Commands)
 			s.mu.Unlock()
