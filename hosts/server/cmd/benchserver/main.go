@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +36,40 @@ var (
 	clients   = flag.Int("c", 50, "parallel connections")
 	pipelines = flag.String("P", "1,16", "pipeline depths")
 	rounds    = flag.Int("rounds", 1, "runs per test and server, alternating; the best is kept (the machine may be shared)")
+	pin       = flag.Bool("pin", true, "with 2 CPUs or more (and taskset): redis-benchmark on CPU 0, each server on the others")
 )
+
+// Pinning. redis-benchmark is one thread, and at -P 1 it is what limits
+// the test: a server is faster than the client it waits for. On a 2-core
+// machine, left to the scheduler, the client shares its core with whatever
+// a server wakes (Go's scheduler threads, for folio-server), and the
+// ratio measured the client's preemptions, differing by up to 10% from
+// run to run. Pinned, the client has a core of its own and both servers
+// share the rest alike (which for folio-server also means a GOMAXPROCS
+// of the CPUs left).
+var clientCPUs, serverCPUs []string
+
+func pinning() {
+	n := runtime.NumCPU()
+	if !*pin || n < 2 {
+		return
+	}
+	if _, err := exec.LookPath("taskset"); err != nil {
+		fmt.Fprintln(os.Stderr, "benchserver: no taskset: not pinning")
+		return
+	}
+	clientCPUs = []string{"taskset", "-c", "0"}
+	serverCPUs = []string{"taskset", "-c", fmt.Sprintf("1-%d", n-1)}
+}
+
+// pinned returns the command running bin with args on cpus (taskset execs
+// bin, which keeps its process id).
+func pinned(cpus []string, bin string, args ...string) *exec.Cmd {
+	if cpus == nil {
+		return exec.Command(bin, args...)
+	}
+	return exec.Command(cpus[0], append(append(cpus[1:len(cpus):len(cpus)], bin), args...)...)
+}
 
 // probe is a command each test sends, to tell "not implemented yet".
 var probe = map[string][]string{
@@ -54,6 +88,7 @@ type server struct {
 
 func main() {
 	flag.Parse()
+	pinning()
 	if *engine != "native" && *engine != "wasm" {
 		fatal("engine %q: want native or wasm", *engine)
 	}
@@ -67,7 +102,9 @@ func main() {
 		p     int
 		folio float64
 		redis float64
-		note  string
+		// Server CPU time per request, µs (the least of the rounds).
+		folioCPU, redisCPU float64
+		note               string
 	}
 	var rows []row
 	for _, ps := range strings.Split(*pipelines, ",") {
@@ -78,29 +115,42 @@ func main() {
 		for _, t := range strings.Split(*tests, ",") {
 			r := row{test: t, p: p}
 			r.note = check(folio.port, t)
+			better := func(best, cpu *float64, rps, c float64) {
+				*best = max(*best, rps)
+				if c > 0 && (*cpu == 0 || c < *cpu) {
+					*cpu = c
+				}
+			}
 			for i := 0; i < *rounds; i++ {
 				if r.note == "" {
-					r.folio = max(r.folio, bench(folio.port, t, p))
+					rps, c := bench(folio, t, p)
+					better(&r.folio, &r.folioCPU, rps, c)
 				}
-				r.redis = max(r.redis, bench(redis.port, t, p))
+				rps, c := bench(redis, t, p)
+				better(&r.redis, &r.redisCPU, rps, c)
 			}
 			rows = append(rows, r)
 			fmt.Fprintf(os.Stderr, "%-12s -P %-3d folio %10.0f  redis %10.0f %s\n", t, p, r.folio, r.redis, r.note)
 		}
 	}
-	fmt.Printf("\nredis-benchmark -n %d -r %d -c %d; best of %d; folio engine %s, db %s; %s\n\n", *requests, *keyspace, *clients, *rounds, *engine, *dbPath, time.Now().UTC().Format(time.RFC3339))
-	fmt.Printf("| test | -P | folio ops/s | redis ops/s | folio/redis |\n|---|---|---|---|---|\n")
+	where := "not pinned"
+	if clientCPUs != nil {
+		where = fmt.Sprintf("redis-benchmark on CPU %s, servers on CPUs %s", clientCPUs[2], serverCPUs[2])
+	}
+	fmt.Printf("\nredis-benchmark -n %d -r %d -c %d; best of %d; %s; folio engine %s, db %s; %s\n\n", *requests, *keyspace, *clients, *rounds, where, *engine, *dbPath, time.Now().UTC().Format(time.RFC3339))
+	fmt.Printf("| test | -P | folio ops/s | redis ops/s | folio/redis | CPU µs/req folio | redis |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		if r.note != "" {
-			fmt.Printf("| %s | %d | %s | %.0f | - |\n", r.test, r.p, r.note, r.redis)
+			fmt.Printf("| %s | %d | %s | %.0f | - | - | %.1f |\n", r.test, r.p, r.note, r.redis, r.redisCPU)
 			continue
 		}
 		ratio := "-"
 		if r.redis > 0 {
 			ratio = fmt.Sprintf("%.2fx", r.folio/r.redis)
 		}
-		fmt.Printf("| %s | %d | %.0f | %.0f | %s |\n", r.test, r.p, r.folio, r.redis, ratio)
+		fmt.Printf("| %s | %d | %.0f | %.0f | %s | %.1f | %.1f |\n", r.test, r.p, r.folio, r.redis, ratio, r.folioCPU, r.redisCPU)
 	}
+	fmt.Printf("\nCPU µs/req: the server process's CPU time (user and system, all threads) over a run, per request; for lrange_100 the run includes the LPUSH fill redis-benchmark sends first.\n")
 	fmt.Printf("\npeak RSS (VmHWM): folio %s, redis %s\n", vmHWM(folio.cmd.Process.Pid), vmHWM(redis.cmd.Process.Pid))
 }
 
@@ -128,7 +178,7 @@ func start(name, bin string, args ...string) *server {
 	if abs, err := filepath.Abs(bin); err == nil && strings.Contains(bin, "/") {
 		bin = abs
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := pinned(serverCPUs, bin, args...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		fatal("starting %s: %v", name, err)
@@ -194,18 +244,25 @@ func check(port int, test string) string {
 	return ""
 }
 
-func bench(port int, test string, p int) float64 {
-	cmd := exec.Command(*benchBin, "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-t", test,
+// bench runs one test against srv: the test's ops/s, and the server's CPU
+// time per request of the run in µs (0 if unknown).
+func bench(srv *server, test string, p int) (rps, cpu float64) {
+	cmd := pinned(clientCPUs, *benchBin, "-h", "127.0.0.1", "-p", strconv.Itoa(srv.port), "-t", test,
 		"-n", strconv.Itoa(*requests), "-r", strconv.Itoa(*keyspace), "-c", strconv.Itoa(*clients),
 		"-P", strconv.Itoa(p), "--csv")
+	cpu0 := cpuTime(srv.cmd.Process.Pid)
 	out, err := cmd.Output()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "redis-benchmark %s on %d: %v\n", test, port, err)
-		return 0
+		fmt.Fprintf(os.Stderr, "redis-benchmark %s on %d: %v\n", test, srv.port, err)
+		return 0, 0
 	}
+	cpu1 := cpuTime(srv.cmd.Process.Pid)
 	recs, err := csv.NewReader(strings.NewReader(string(out))).ReadAll()
-	if err != nil {
-		return 0
+	if err != nil || len(recs) < 2 {
+		return 0, 0
+	}
+	if cpu0 >= 0 && cpu1 >= 0 {
+		cpu = float64(cpu1-cpu0) / float64(*requests*(len(recs)-1))
 	}
 	// "test","rps",...: take the first data row; LRANGE_100 runs LPUSH
 	// first (redis-benchmark fills the list), so match by name.
@@ -213,10 +270,31 @@ func bench(port int, test string, p int) float64 {
 	for _, rec := range recs[1:] {
 		if len(rec) >= 2 && strings.HasPrefix(strings.ToUpper(rec[0]), strings.SplitN(want, "_", 2)[0]) {
 			v, _ := strconv.ParseFloat(rec[1], 64)
-			return v
+			return v, cpu
 		}
 	}
-	return 0
+	return 0, cpu
+}
+
+// cpuTime returns the process's user and system CPU time in µs, -1 if
+// unknown (no /proc). The kernel counts it in ticks of 10 ms (USER_HZ is
+// 100 on Linux), which over a run of a second or more is a 1% error.
+func cpuTime(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return -1
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return (utime + stime) * 10000
 }
 
 func vmHWM(pid int) string {
