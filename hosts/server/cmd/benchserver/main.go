@@ -6,7 +6,9 @@
 //	go run ./hosts/server/cmd/benchserver [-db :memory:|file.db] [-n 100000] [-P 1,16] [-engine native|wasm]
 //
 // -engine wasm starts folio-server --engine wasm (the engine as folio.wasm
-// under wazero).
+// under wazero). -control puts a second redis-server in folio-server's
+// place: how far apart two identical servers come out is the noise every
+// ratio of the table carries on that machine.
 package main
 
 import (
@@ -36,6 +38,7 @@ var (
 	clients   = flag.Int("c", 50, "parallel connections")
 	pipelines = flag.String("P", "1,16", "pipeline depths")
 	rounds    = flag.Int("rounds", 1, "runs per test and server, alternating; the best is kept (the machine may be shared)")
+	control   = flag.Bool("control", false, "run a second redis-server in folio-server's place: the table then shows how far two identical servers differ on this machine")
 	pin       = flag.Bool("pin", true, "with 2 CPUs or more (and taskset): redis-benchmark on CPU 0, each server on the others")
 )
 
@@ -92,7 +95,12 @@ func main() {
 	if *engine != "native" && *engine != "wasm" {
 		fatal("engine %q: want native or wasm", *engine)
 	}
-	folio := start("folio", *folioBin, "--port", "%d", "--db", *dbPath, "--loglevel", "warning", "--engine", *engine)
+	var folio *server
+	if *control {
+		folio = start("redis (control)", *redisBin, "--port", "%d", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	} else {
+		folio = start("folio", *folioBin, "--port", "%d", "--db", *dbPath, "--loglevel", "warning", "--engine", *engine)
+	}
 	defer stop(folio)
 	redis := start("redis", *redisBin, "--port", "%d", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	defer stop(redis)
@@ -137,7 +145,11 @@ func main() {
 	if clientCPUs != nil {
 		where = fmt.Sprintf("redis-benchmark on CPU %s, servers on CPUs %s", clientCPUs[2], serverCPUs[2])
 	}
-	fmt.Printf("\nredis-benchmark -n %d -r %d -c %d; best of %d; %s; folio engine %s, db %s; %s\n\n", *requests, *keyspace, *clients, *rounds, where, *engine, *dbPath, time.Now().UTC().Format(time.RFC3339))
+	what := fmt.Sprintf("folio engine %s, db %s", *engine, *dbPath)
+	if *control {
+		what = "control: the folio column is a second redis-server"
+	}
+	fmt.Printf("\nredis-benchmark -n %d -r %d -c %d; best of %d; %s; %s; %s\n\n", *requests, *keyspace, *clients, *rounds, where, what, time.Now().UTC().Format(time.RFC3339))
 	fmt.Printf("| test | -P | folio ops/s | redis ops/s | folio/redis | CPU µs/req folio | redis |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		if r.note != "" {
