@@ -364,6 +364,31 @@ func (t *tree) get(k []byte) (item, bool) {
 	return x.s[i].it, true
 }
 
+// overwrite writes page over the page of k's item, in place, when a hint
+// holds k (a get of k came just before, as in the engine's read-modify-
+// write commands) and that page has len(page) bytes. It returns the item
+// and save with the page's previous bytes appended, for the undo log. The
+// item's key is unchanged, so a separator sharing the item stays valid.
+func (t *tree) overwrite(k, page, save []byte) (item, []byte, bool) {
+	for _, h := range &t.hints {
+		if h.x == nil || h.i >= h.x.n {
+			continue
+		}
+		it := h.x.s[h.i].it
+		hk, pg := it.parts()
+		if !bytes.Equal(hk, k) {
+			continue
+		}
+		if len(pg) != len(page) {
+			break
+		}
+		save = append(save, pg...)
+		copy(pg, page)
+		return it, save, true
+	}
+	return item{}, save, false
+}
+
 // set inserts it, or replaces the item with its key: old is the item
 // replaced.
 func (t *tree) set(it item) (old item, existed bool) {

@@ -43,6 +43,7 @@ func (s *Store) Begin(writable bool) (store.Tx, error) {
 	t.writable = writable
 	t.done = false
 	t.undo = t.undo[:0]
+	t.saved = t.saved[:0]
 	return t, nil
 }
 
@@ -56,10 +57,14 @@ func (s *Store) Close() error {
 }
 
 // undo restores one write: old is the item the write replaced (when
-// existed), key an item with the written key.
+// existed), key an item with the written key. A write that changed key's
+// item in place (tree.overwrite) has inPlace set, and the item's previous
+// page is saved[off:off+len(page)].
 type undo struct {
 	key, old item
 	existed  bool
+	inPlace  bool
+	off      int
 }
 
 type tx struct {
@@ -67,6 +72,7 @@ type tx struct {
 	writable bool
 	done     bool
 	undo     []undo
+	saved    []byte // previous pages of in-place writes
 }
 
 var errReadOnly = readOnlyError{}
@@ -96,6 +102,12 @@ func (t *tx) Put(key, page []byte) error {
 	}
 	if !t.writable {
 		return errReadOnly
+	}
+	off := len(t.saved)
+	if it, saved, ok := t.s.tree.overwrite(key, page, t.saved); ok {
+		t.saved = saved
+		t.undo = append(t.undo, undo{key: it, inPlace: true, off: off})
+		return nil
 	}
 	it := makeItem(key, page)
 	old, existed := t.s.tree.set(it)
@@ -145,10 +157,22 @@ func (t *tx) Commit() error {
 	if t.done {
 		return doneError{}
 	}
+	t.end()
+	return nil
+}
+
+// end closes the transaction, dropping a large undo log's memory.
+func (t *tx) end() {
 	t.done = true
 	t.undo = t.undo[:0]
+	t.saved = t.saved[:0]
+	if cap(t.saved) > 1<<16 {
+		t.saved = nil
+	}
+	if cap(t.undo) > 1<<12 {
+		t.undo = nil
+	}
 	t.s.mu.Unlock()
-	return nil
 }
 
 func (t *tx) Rollback() error {
@@ -157,14 +181,17 @@ func (t *tx) Rollback() error {
 	}
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		u := t.undo[i]
+		if u.inPlace {
+			pg := u.key.page()
+			copy(pg, t.saved[u.off:])
+			continue
+		}
 		if u.existed {
 			t.s.tree.set(u.old)
 		} else {
 			t.s.tree.delete(u.key.key())
 		}
 	}
-	t.done = true
-	t.undo = t.undo[:0]
-	t.s.mu.Unlock()
+	t.end()
 	return nil
 }
