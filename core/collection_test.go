@@ -154,7 +154,9 @@ func TestCollectionTTL(t *testing.T) {
 	}
 }
 
-// One field operation touches O(1) pages whatever the hash's size.
+// One field operation touches O(1) pages whatever the hash's size (SMOVE,
+// the most, 12: two collections, and the key counters of the key it
+// creates).
 func TestCollectionPagesPerOp(t *testing.T) {
 	now := time.Unix(1700000000, 0)
 	cs := &pageCounter{Store: memstore.New()}
@@ -175,7 +177,7 @@ func TestCollectionPagesPerOp(t *testing.T) {
 		doS(e, s, strings.Fields(cmd)...)
 		n := cs.gets + cs.puts + cs.dels + cs.scans
 		t.Logf("%s: %d page operations", cmd, n)
-		if n > 10 {
+		if n > 12 {
 			t.Errorf("%s: %d page operations (%d gets, %d puts, %d deletes, %d scans)", cmd, n, cs.gets, cs.puts, cs.dels, cs.scans)
 		}
 	}

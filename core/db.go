@@ -73,29 +73,16 @@ func (e *Engine) writeDBMap(tx store.Tx, alloc int) ([]uint32, error) {
 // absent before and after does not, as in Redis.
 func (e *Engine) dbChanged(db int) {}
 
-// keyCounts counts the live keys of physical database db and those with
-// an expiry (for DBSIZE and INFO keyspace). It visits every record: the
-// layout keeps no counter, so that no write path has to maintain one.
-func (c *Ctx) keyCounts(db uint32) (keys, expires int64, err error) {
-	err = c.scanKeys(db, nil, func(_ []byte, r Record) bool {
-		keys++
-		if r.ExpireAt != 0 {
-			expires++
-		}
-		return true
-	})
-	return keys, expires, err
-}
-
-// cmdDBSize returns the number of keys in the database. It is O(keys).
+// cmdDBSize returns the number of keys in the database, from its counters
+// (keycount.go).
 // DBSIZE
 // https://redis.io/commands/dbsize
 func cmdDBSize(c *Ctx) error {
-	n, _, err := c.keyCounts(c.db())
+	k, err := c.liveKeyStats(c.db())
 	if err != nil {
 		return err
 	}
-	c.W.Int(n)
+	c.W.Int(k.keys)
 	return nil
 }
 
@@ -131,6 +118,9 @@ func (c *Ctx) flush(dbs []int) error {
 	}
 	for i, db := range dbs {
 		if err := tx.Put(dropKey(c.E.dbmap[db]), nil); err != nil {
+			return err
+		}
+		if err := tx.Delete(countsKey(nil, c.E.dbmap[db])); err != nil {
 			return err
 		}
 		c.E.dbmap[db] = fresh[i]

@@ -15,8 +15,12 @@ import (
 )
 
 // LayoutVersion names the layout of keys and pages this engine reads and
-// writes. A store holding another layout is refused, never rewritten.
-const LayoutVersion = "folio-layout-1"
+// writes. A store holding another layout is refused, never rewritten,
+// except the previous one, which New upgrades in place: layout 2 added the
+// key counters (keycount.go), which New counts for a layout-1 store.
+const LayoutVersion = "folio-layout-2"
+
+const layoutWithoutCounters = "folio-layout-1"
 
 // ErrLayout is returned by New for a store written in an unknown layout.
 var ErrLayout = errors.New("core: the store holds an unknown layout version")
@@ -115,10 +119,15 @@ func New(st store.Store, opt Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ok && string(v) != LayoutVersion {
+	if ok && string(v) != LayoutVersion && string(v) != layoutWithoutCounters {
 		return nil, wrapErr(ErrLayout, ": "+strconv.Quote(string(v))+" (this build reads "+strconv.Quote(LayoutVersion)+")")
 	}
-	if !ok {
+	if ok && string(v) == layoutWithoutCounters {
+		if err := countAllKeys(tx); err != nil {
+			return nil, err
+		}
+	}
+	if !ok || string(v) != LayoutVersion {
 		if err := tx.Put(metaKey("layout"), []byte(LayoutVersion)); err != nil {
 			return nil, err
 		}
@@ -225,12 +234,13 @@ type Ctx struct {
 
 	// Scratch buffers for the keys and pages the command hands the store,
 	// which copies them (store.Tx): rkey for record keys, ekey for element
-	// and expiry-index keys, page for encoded records, and skey for the bounds of a scan
-	// (scanning counts the scans in progress, which must not share it).
+	// and expiry-index keys, page for encoded records, skey for the bounds of a scan
+	// (scanning counts the scans in progress, which must not share it), and
+	// ckey for the key counters' key and page (keycount.go).
 	// They outlive the command: Ctx values are reused (getCtx).
-	rkey, ekey, page, skey []byte
-	scanning               int
-	writeBulk              func(k, v []byte) bool // bulkWriter's callback
+	rkey, ekey, page, skey, ckey []byte
+	scanning                     int
+	writeBulk                    func(k, v []byte) bool // bulkWriter's callback
 }
 
 // getCtx returns a cleared Ctx, reusing one from the engine's free list so
@@ -274,7 +284,7 @@ func (e *Engine) putCtx(c *Ctx) {
 	if c.deleted != nil {
 		c.deleted = nil
 	}
-	c.rkey, c.ekey, c.page, c.skey = keep(c.rkey), keep(c.ekey), keep(c.page), keep(c.skey)
+	c.rkey, c.ekey, c.page, c.skey, c.ckey = keep(c.rkey), keep(c.ekey), keep(c.page), keep(c.skey), keep(c.ckey)
 	c.scanning = 0
 	e.ctxFree = append(e.ctxFree, c)
 }

@@ -110,6 +110,9 @@ func (c *Ctx) unlinkRecord(db uint32, key []byte, r Record) error {
 			return err
 		}
 	}
+	if err := c.countKey(db, &r, nil); err != nil {
+		return err
+	}
 	var kb [64]byte
 	return tx.Delete(recordKey(kb[:0], db, key))
 }

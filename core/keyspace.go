@@ -330,6 +330,9 @@ func (c *Ctx) putDB(db uint32, key []byte, r *Record, prev *Record) error {
 	if err := c.notifyIfNew(tx, db, key); err != nil {
 		return err
 	}
+	if err := c.countKey(db, prev, r); err != nil {
+		return err
+	}
 	c.rkey = recordKey(c.rkey, db, key)
 	c.page = r.encode(c.page)
 	return tx.Put(c.rkey, c.page)
@@ -380,6 +383,9 @@ func (c *Ctx) deleteRecord(db uint32, key []byte, r Record) error {
 	}
 	c.E.trackingWrite(c, key)
 	c.keyDeleted(db, key)
+	if err := c.countKey(db, &r, nil); err != nil {
+		return err
+	}
 	c.rkey = recordKey(c.rkey, db, key)
 	return tx.Delete(c.rkey)
 }

@@ -63,8 +63,18 @@ func sameUnordered(want, got []byte) bool {
 // playPending plays conformance/testdata/name on a fresh engine and checks
 // every reply against the recorded one.
 func playPending(t *testing.T, name string) {
-	path := filepath.Join("..", "conformance", "testdata", name)
-	steps, err := transcript.ParseFile(path)
+	playTranscript(t, name, func(_ *Engine, st transcript.Step, got []byte) {
+		if err := st.Check(got); err != nil {
+			t.Errorf("%s:%d %s: %v\nredis: %q\nfolio: %q", name, st.Line, st.Text, err, st.Want, transcript.Text(got))
+		}
+	})
+}
+
+// playTranscript plays conformance/testdata/name on a fresh engine over
+// the memory store, calling after with each step and its reply.
+func playTranscript(t *testing.T, name string, after func(e *Engine, st transcript.Step, got []byte)) {
+	t.Helper()
+	steps, err := transcript.ParseFile(filepath.Join("..", "conformance", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,10 +84,7 @@ func playPending(t *testing.T, name string) {
 	}
 	s := e.NewSession()
 	for _, st := range steps {
-		got := e.Do(s, st.Cmd...)
-		if err := st.Check(got); err != nil {
-			t.Errorf("%s:%d %s: %v\nredis: %q\nfolio: %q", name, st.Line, st.Text, err, st.Want, transcript.Text(got))
-		}
+		after(e, st, e.Do(s, st.Cmd...))
 	}
 }
 

@@ -1268,24 +1268,12 @@ func (e *Engine) infoSection(c *Ctx, s string) (string, error) {
 	case "keyspace":
 		b.WriteString("# Keyspace\r\n")
 		for i := 0; i < e.ndb; i++ {
-			var keys, expires, ttl int64
-			err := c.scanKeys(e.dbmap[i], nil, func(_ []byte, r Record) bool {
-				keys++
-				if r.ExpireAt != 0 {
-					expires++
-					ttl += r.ExpireAt - c.Now
-				}
-				return true
-			})
+			k, err := c.liveKeyStats(e.dbmap[i])
 			if err != nil {
 				return "", err
 			}
-			if keys > 0 {
-				avg := int64(0)
-				if expires > 0 {
-					avg = ttl / expires
-				}
-				b.WriteString("db" + strconv.Itoa(i) + ":keys=" + strconv.FormatInt(int64(keys), 10) + ",expires=" + strconv.FormatInt(int64(expires), 10) + ",avg_ttl=" + strconv.FormatInt(int64(avg), 10) + "\r\n")
+			if k.keys > 0 {
+				b.WriteString("db" + strconv.Itoa(i) + ":keys=" + strconv.FormatInt(k.keys, 10) + ",expires=" + strconv.FormatInt(k.volatile, 10) + ",avg_ttl=" + strconv.FormatInt(k.avgTTL(c.Now), 10) + "\r\n")
 			}
 		}
 	default:
