@@ -349,8 +349,17 @@ func newTree() *tree { return &tree{root: &node{}} }
 
 func (t *tree) len() int { return t.count }
 
-// get returns the item with key k.
+// get returns the item with key k. A key read again soon (a list's or a
+// hash's record in a run of pushes, the key counters) is often in a hint,
+// which spares the descent.
 func (t *tree) get(k []byte) (item, bool) {
+	for _, h := range &t.hints {
+		if h.x != nil && h.i < h.x.n {
+			if it := h.x.s[h.i].it; bytes.Equal(it.key(), k) {
+				return it, true
+			}
+		}
+	}
 	x := t.root
 	for !x.leaf() {
 		x = x.kids[x.upperBound(k)]
