@@ -143,10 +143,13 @@ func TestTreeModel(t *testing.T) {
 		}
 		for op := 0; op < 150000; op++ {
 			k := randKey(r)
-			// Gets leave hints that later sets may use (see tree.hints):
+			// Gets leave hints that later gets and sets may use (see tree.hints):
 			// some to keys the deletes below may move or drop.
 			if len(keys) > 0 && r.Intn(2) == 0 {
-				tr.get([]byte(keys[r.Intn(len(keys))]))
+				k := keys[r.Intn(len(keys))]
+				if it, ok := tr.get([]byte(k)); !ok || string(it.page()) != model[k] {
+					t.Fatalf("get %q: %q %v, want %q", k, it.page(), ok, model[k])
+				}
 			}
 			switch x := r.Intn(10); {
 			case x < setP:
