@@ -368,9 +368,14 @@ func (t *tree) get(k []byte) (item, bool) {
 	if !ok {
 		return item{}, false
 	}
+	t.hint(x, i)
+	return x.s[i].it, true
+}
+
+// hint remembers slot i of leaf x, replacing the oldest hint.
+func (t *tree) hint(x *node, i int) {
 	t.hints[t.hnext&3] = hint{x, int32(i)}
 	t.hnext++
-	return x.s[i].it, true
 }
 
 // overwrite writes page over the page of k's item, in place, when a hint
@@ -692,6 +697,7 @@ func (t *tree) ascendNode(x *node, start []byte, fn func(item) bool) bool {
 		}
 		for ; i < int(x.n); i++ {
 			if !fn(x.s[i].it) {
+				t.hint(x, i) // a scan that stops at a key often writes it next
 				return false
 			}
 		}
@@ -726,6 +732,7 @@ func (t *tree) descendNode(x *node, end []byte, fn func(item) bool) bool {
 		}
 		for i--; i >= 0; i-- {
 			if !fn(x.s[i].it) {
+				t.hint(x, i) // a scan that stops at a key often writes it next
 				return false
 			}
 		}
