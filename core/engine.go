@@ -41,14 +41,15 @@ type Options struct {
 // Engine runs commands against one store. It is not safe for concurrent
 // use: hosts serialize calls, as Redis serializes commands.
 type Engine struct {
-	st     store.Store
-	now    func() int64
-	rng    *rand.Rand
-	ndb    int
-	dbmap  []uint32
-	extVer uint64
-	hasExt bool
-	scan   *scanCursors // positions of recent SCAN cursors (keys.go)
+	st      store.Store
+	now     func() int64
+	rng     *rand.Rand
+	ndb     int
+	dbmap   []uint32
+	extVer  uint64
+	hasExt  bool
+	scan    *scanCursors        // positions of recent SCAN cursors (keys.go)
+	zbounds map[uint64]*zBounds // sorted sets' chunk bounds (zsets_rank.go)
 
 	nextClientID int64
 	sessions     map[int64]*Session
@@ -239,8 +240,13 @@ type Ctx struct {
 	// ckey for the key counters' key and page (keycount.go).
 	// They outlive the command: Ctx values are reused (getCtx).
 	rkey, ekey, page, skey, ckey []byte
-	scanning                     int
-	writeBulk                    func(k, v []byte) bool // bulkWriter's callback
+	zck                          struct {
+		id        uint64
+		known, on bool
+		gen       uint64
+	} // whether a sorted set keeps rank chunks, and their generation (zsets_rank.go)
+	scanning  int
+	writeBulk func(k, v []byte) bool // bulkWriter's callback
 }
 
 // getCtx returns a cleared Ctx, reusing one from the engine's free list so
@@ -286,6 +292,7 @@ func (e *Engine) putCtx(c *Ctx) {
 	}
 	c.rkey, c.ekey, c.page, c.skey, c.ckey = keep(c.rkey), keep(c.ekey), keep(c.page), keep(c.skey), keep(c.ckey)
 	c.scanning = 0
+	c.zck.known = false
 	e.ctxFree = append(e.ctxFree, c)
 }
 

@@ -173,7 +173,7 @@ func BenchmarkExecHotOneKey(b *testing.B) {
 // TestCtxFields is a tripwire: putCtx clears a reused Ctx field by field,
 // so a new field must be added there (and here).
 func TestCtxFields(t *testing.T) {
-	want := "E S Args W Cmd Now tx writable inExec lazyExpired rerun timedOut stillBlocked out deleted rkey ekey page skey ckey scanning writeBulk"
+	want := "E S Args W Cmd Now tx writable inExec lazyExpired rerun timedOut stillBlocked out deleted rkey ekey page skey ckey zck scanning writeBulk"
 	var got []string
 	ty := reflect.TypeOf(Ctx{})
 	for i := 0; i < ty.NumField(); i++ {

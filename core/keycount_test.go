@@ -9,6 +9,7 @@ import (
 
 	"github.com/foliodb/folio/conformance/transcript"
 	"github.com/foliodb/folio/core/resp"
+	"github.com/foliodb/folio/core/store"
 	"github.com/foliodb/folio/core/store/memstore"
 )
 
@@ -17,11 +18,7 @@ import (
 // keys of every logical database.
 func checkKeyCounters(t *testing.T, e *Engine, where string) {
 	t.Helper()
-	c := &Ctx{E: e, S: e.NewSession(), Now: e.now(), W: &resp.Writer{}}
-	tx, err := c.Tx()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, tx := readCtx(t, e)
 	defer tx.Rollback()
 	counted := map[uint32]*keyStats{}
 	dropped := map[uint32]bool{}
@@ -80,6 +77,18 @@ func checkKeyCounters(t *testing.T, e *Engine, where string) {
 			t.Fatalf("%s: logical database %d: live counts %+v, scan %+v", where, i, got, want)
 		}
 	}
+}
+
+// readCtx returns a command context on e in a transaction of its own, for
+// a test to read the store through; roll tx back when done.
+func readCtx(t *testing.T, e *Engine) (*Ctx, store.Tx) {
+	t.Helper()
+	c := &Ctx{E: e, S: e.NewSession(), Now: e.now(), W: &resp.Writer{}}
+	tx, err := c.Tx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, tx
 }
 
 // TestKeyCounters plays every conformance transcript (every command, with

@@ -284,6 +284,9 @@ func (c *Ctx) lookupType(key []byte, typ byte) (Record, bool, error) {
 	if err == nil && ok && r.Type != typ {
 		return r, false, errWrongType
 	}
+	if ok && r.Type == TypeZSet {
+		c.zSeen(&r)
+	}
 	return r, ok, err
 }
 
@@ -332,6 +335,11 @@ func (c *Ctx) putDB(db uint32, key []byte, r *Record, prev *Record) error {
 	}
 	if err := c.countKey(db, prev, r); err != nil {
 		return err
+	}
+	if r.Type == TypeZSet {
+		if err := c.zResize(r, prev); err != nil {
+			return err
+		}
 	}
 	c.rkey = recordKey(c.rkey, db, key)
 	c.page = r.encode(c.page)

@@ -9,7 +9,9 @@ import (
 )
 
 // Sorted set operations must cost about the same on a 1,000,000-member set
-// as on a 10-member one (memory store). Compare the pairs:
+// as on a 10-member one (memory store); ranks and counts (ZRANK, ZCOUNT,
+// ZRANGE by index) read about a thousand chunk counts and entries there.
+// Compare the pairs:
 //
 //	go test ./core/ -run '^$' -bench 'ZsetScale' -benchtime 20000x
 //
@@ -52,6 +54,31 @@ func BenchmarkZsetScale(b *testing.B) {
 		run("ZSCORE", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				e.Do(s, "ZSCORE", "z", "m"+strconv.Itoa(i*7919%n))
+			}
+		})
+		// Ranks and counts read the rank chunks (zsets_rank.go): the
+		// counts before the member's chunk and a run inside it.
+		run("ZRANK", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if r := e.Do(s, "ZRANK", "z", "m"+strconv.Itoa(i*7919%n)); r[0] != ':' {
+					b.Fatalf("%q", r)
+				}
+			}
+		})
+		run("ZCOUNT", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				lo := i * 7919 % n
+				if r := e.Do(s, "ZCOUNT", "z", strconv.Itoa(lo), strconv.Itoa(lo+n/2)); r[0] != ':' {
+					b.Fatalf("%q", r)
+				}
+			}
+		})
+		run("ZRANGE-rank-3", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				q := i * 7919 % n
+				if r := e.Do(s, "ZRANGE", "z", strconv.Itoa(q), strconv.Itoa(q+2)); r[0] != '*' {
+					b.Fatalf("%q", r)
+				}
 			}
 		})
 		// The same member every time: what the layout costs, without the

@@ -11,15 +11,18 @@ package core
 //	'e' id(8) 'm' member              -> score: float64 bits, big-endian (8 bytes)
 //	'e' id(8) 's' sortable(8) member  -> empty ("\x01" when the score is -0)
 //	'e' id(8) 'x'                     -> empty: Redis would hold it as a skiplist
+//	'e' id(8) 'r' bound               -> rank chunk count (large sets: zsets_rank.go)
 //
 // sortable(f) maps a float64 to 8 bytes that sort in numeric order: the
 // sign bit is flipped for positive numbers, every bit for negative ones
 // (-0 is written as 0: equal scores order by member). Index keys therefore
 // sort by (score, member), which is exactly Redis's order. ZADD, ZREM and
 // ZSCORE touch O(1) elements plus the record; a score range is one index
-// range scan from its start; ranks (ZRANGE by index, ZRANK) and counts
-// (ZCOUNT, ZLEXCOUNT) are found by scanning, O(rank) or O(count), so the
-// first and last pages of a set stay cheap.
+// range scan from its start. Ranks (ZRANK, ZRANGE by index,
+// ZREMRANGEBYRANK) and ZCOUNT count index entries: a set of 2,048 members
+// or more keeps rank chunks ('e' id 'r' bound -> count, zsets_rank.go)
+// that count runs of about a thousand entries, so a rank reads the chunk
+// counts before it and one run; a smaller set is scanned. ZLEXCOUNT scans.
 //
 // Some replies depend on how Redis 7.0 encodes a set: a listpack stores -0
 // as 0 and ZSCAN returns it whole, in score order; a skiplist keeps -0 and
@@ -99,16 +102,19 @@ const (
 
 // appendSortable appends the 8 bytes of f that sort in numeric order.
 func appendSortable(b []byte, f float64) []byte {
+	return binary.BigEndian.AppendUint64(b, sortable(f))
+}
+
+// sortable maps f to a number whose big-endian bytes sort in f's order.
+func sortable(f float64) uint64 {
 	if f == 0 {
 		f = 0 // -0 and 0 are equal scores: one position in the index
 	}
 	u := math.Float64bits(f)
 	if u>>63 == 0 {
-		u |= 1 << 63
-	} else {
-		u = ^u
+		return u | 1<<63
 	}
-	return binary.BigEndian.AppendUint64(b, u)
+	return ^u
 }
 
 func fromSortable(b []byte) float64 {
@@ -172,10 +178,21 @@ func (c *Ctx) zPut(id uint64, member []byte, score float64, old *float64, skipli
 			score = 0
 		}
 	}
+	chunked, err := c.zChunked(id)
+	if err != nil {
+		return err
+	}
+	// A change between equal scores (-0 and 0) keeps the index position.
+	moved := old == nil || sortable(*old) != sortable(score)
 	if old != nil {
 		c.ekey = zIndexKey(c.ekey, id, *old, member)
 		if err := tx.Delete(c.ekey); err != nil {
 			return err
+		}
+		if chunked && moved {
+			if err := c.zChunkAdd(id, zIndexSuffix(nil, *old, member), -1); err != nil {
+				return err
+			}
 		}
 	}
 	c.ekey = zMemberKey(c.ekey, id, member)
@@ -184,7 +201,13 @@ func (c *Ctx) zPut(id uint64, member []byte, score float64, old *float64, skipli
 		return err
 	}
 	c.ekey = zIndexKey(c.ekey, id, score, member)
-	return tx.Put(c.ekey, page)
+	if err := tx.Put(c.ekey, page); err != nil {
+		return err
+	}
+	if chunked && moved {
+		return c.zChunkAdd(id, zIndexSuffix(nil, score, member), 1)
+	}
+	return nil
 }
 
 // negZeroPage marks an index entry whose score is -0 (its key, like 0's,
@@ -216,7 +239,16 @@ func (c *Ctx) zDel(id uint64, member []byte, score float64) error {
 		return err
 	}
 	c.ekey = zIndexKey(c.ekey, id, score, member)
-	return tx.Delete(c.ekey)
+	if err := tx.Delete(c.ekey); err != nil {
+		return err
+	}
+	if on, err := c.zChunked(id); on || err != nil {
+		if err != nil {
+			return err
+		}
+		return c.zChunkAdd(id, zIndexSuffix(nil, score, member), -1)
+	}
+	return nil
 }
 
 // zScan walks zset id's score index over [lo, hi) (bytes after the 's',
@@ -613,6 +645,7 @@ func (c *Ctx) zStore(dst []byte, es []zEntry, event string) error {
 		return err
 	}
 	r := Record{Type: TypeZSet, ID: id, Count: int64(len(es))}
+	c.zSeen(&Record{ID: id}) // a new set: no chunks yet
 	// Redis converts a stored result to a listpack when it is small.
 	skiplist := len(es) > zsetMaxListpackEntries
 	for _, e := range es {
@@ -934,16 +967,12 @@ func zrankGeneric(c *Ctx, reverse bool) error {
 		c.W.Null()
 		return nil
 	}
-	pos := append(appendSortable(nil, s), member...)
-	var rank int64
-	count := func([]byte, float64) bool { rank++; return true }
-	if reverse {
-		err = c.zScan(r.ID, append(pos, 0), nil, false, count)
-	} else {
-		err = c.zScan(r.ID, nil, pos, false, count)
-	}
+	rank, err := c.zRankOf(r.ID, zIndexSuffix(nil, s, member))
 	if err != nil {
 		return err
+	}
+	if reverse {
+		rank = r.Count - 1 - rank
 	}
 	c.W.Int(rank)
 	return nil
@@ -1007,8 +1036,7 @@ func cmdZcount(c *Ctx) error {
 	}
 	var n int64
 	if ok {
-		err = c.zScanScore(r.ID, &rg, false, func([]byte, float64) bool { n++; return true })
-		if err != nil {
+		if n, err = c.zCountScore(r.ID, &rg); err != nil {
 			return err
 		}
 	}
@@ -1191,7 +1219,7 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, typ zRangeType, dir zDirect
 		switch typ {
 		case zRangeRank:
 			if s, e, ok := zRankRange(start, end, r.Count); ok {
-				err = c.zScan(r.ID, nil, nil, reverse, zCollect(&es, s, e-s+1))
+				es, err = c.zRankEntries(r.ID, s, e, r.Count, reverse)
 			}
 		case zRangeScore:
 			err = c.zScanScore(r.ID, &srange, reverse, zLimit(&es, offset, limit))
@@ -1282,7 +1310,7 @@ func zremrangeGeneric(c *Ctx, typ zRangeType) error {
 	switch typ {
 	case zRangeRank:
 		if s, e, ok := zRankRange(start, end, r.Count); ok {
-			err = c.zScan(r.ID, nil, nil, false, zCollect(&es, s, e-s+1))
+			es, err = c.zRankEntries(r.ID, s, e, r.Count, false)
 		}
 	case zRangeScore:
 		err = c.zScanScore(r.ID, &srange, false, zCollect(&es, 0, -1))
