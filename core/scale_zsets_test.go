@@ -10,7 +10,7 @@ import (
 
 // Sorted set operations must cost about the same on a 1,000,000-member set
 // as on a 10-member one (memory store); ranks and counts (ZRANK, ZCOUNT,
-// ZRANGE by index) read about a thousand chunk counts and entries there.
+// ZRANGE by index) read a few thousand chunk counts and entries there.
 // Compare the pairs:
 //
 //	go test ./core/ -run '^$' -bench 'ZsetScale' -benchtime 20000x

@@ -19,10 +19,10 @@ package core
 // sort by (score, member), which is exactly Redis's order. ZADD, ZREM and
 // ZSCORE touch O(1) elements plus the record; a score range is one index
 // range scan from its start. Ranks (ZRANK, ZRANGE by index,
-// ZREMRANGEBYRANK) and ZCOUNT count index entries: a set of 2,048 members
+// ZREMRANGEBYRANK) and ZCOUNT count index entries: a set of 8,192 members
 // or more keeps rank chunks ('e' id 'r' bound -> count, zsets_rank.go)
-// that count runs of about a thousand entries, so a rank reads the chunk
-// counts before it and one run; a smaller set is scanned. ZLEXCOUNT scans.
+// that count runs of 512-4,096 entries, so a rank reads the chunk counts
+// before it and one run; a smaller set is scanned. ZLEXCOUNT scans.
 //
 // Some replies depend on how Redis 7.0 encodes a set: a listpack stores -0
 // as 0 and ZSCAN returns it whole, in score order; a skiplist keeps -0 and

@@ -16,9 +16,12 @@ package core
 // chunk an entry falls in, split a chunk that grows past zChunkMax at its
 // middle entry and join one that shrinks below zChunkMin to the chunk
 // before it, so a chunk holds at most about zChunkMax entries and there
-// are about n/zChunkMin chunks at most. A rank is then the sum of the
-// counts before the entry's chunk plus a count inside it: O(n/zChunkMax +
-// zChunkMax) entries read, where the scan read up to n.
+// are at most about n/zChunkMin chunks. A rank is then the sum of the
+// counts before the entry's chunk plus a count inside it: at most about
+// n/zChunkMin + zChunkMax entries read, where the scan read up to n. The
+// chunks are large because a split reads half of one, a range scan that
+// is dear on a SQLite file: runs of 512-4,096 rather than 128-1,024 took
+// redis-benchmark's zadd on a file from 38 to 34 us of CPU per request.
 
 import (
 	"bytes"
@@ -31,10 +34,10 @@ const zsRank = 'r'
 
 // The chunk sizes (variables, so that tests can make them small).
 var (
-	zChunkBuild int64 = 2048 // a set reaching this many members gets chunks
-	zChunkDrop  int64 = 512  // a set falling below this many members loses them
-	zChunkMax   int64 = 1024 // a chunk growing past this splits
-	zChunkMin   int64 = 128  // a chunk (not the first) shrinking below this joins the previous one
+	zChunkBuild int64 = 8192 // a set reaching this many members gets chunks
+	zChunkDrop  int64 = 2048 // a set falling below this many members loses them
+	zChunkMax   int64 = 4096 // a chunk growing past this splits
+	zChunkMin   int64 = 512  // a chunk (not the first) shrinking below this joins the previous one
 )
 
 // zSeen notes zset record r as the command reads it: a set below

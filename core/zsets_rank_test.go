@@ -302,7 +302,7 @@ func TestZsetRanksAgainstRedis(t *testing.T) {
 		}
 	}
 	both("DEL", "lb")
-	const members = 6000
+	const members = 12000
 	score := func() string { return randScore(rng, 7, 2000) } // many equal scores
 	member := func() string { return "p" + strconv.Itoa(rng.IntN(members)) }
 	for i := 0; i < members; i += 500 {
