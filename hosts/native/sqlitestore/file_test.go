@@ -299,3 +299,59 @@ func TestIdleMerge(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestTwoHandlesRanksAndCounts: two handles on one file write one large
+// sorted set (splitting its rank chunks, each handle keeping its own copy
+// of their bounds) and create and delete keys; each handle's ZRANK and
+// DBSIZE must agree with what a full read shows.
+func TestTwoHandlesRanksAndCounts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.db")
+	var dbs [2]*native.DB
+	for i := range dbs {
+		db, err := native.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		dbs[i] = db
+	}
+	const n = 12000
+	args := []any{"ZADD", "lb"}
+	for i := range n {
+		args = append(args, i%500, fmt.Sprint("p", i))
+	}
+	mustDo(t, dbs[0], args...)
+	for step := range 6000 {
+		db := dbs[step%2]
+		// New members below every score: the first run grows and splits
+		// (the other handle's copy of the bounds is then stale).
+		mustDo(t, db, "ZADD", "lb", -1, fmt.Sprintf("n%05d", step))
+		mustDo(t, db, "ZADD", "lb", step%997, fmt.Sprint("p", step*7919%n))
+		if step%3 == 0 {
+			mustDo(t, db, "ZREM", "lb", fmt.Sprint("p", step*104729%n))
+		}
+		if step%5 == 0 {
+			mustDo(t, db, "SET", fmt.Sprint("k", step%40), "v")
+		}
+		if step%7 == 0 {
+			mustDo(t, db, "DEL", fmt.Sprint("k", step*3%40))
+		}
+		if step%250 != 0 {
+			continue
+		}
+		all := mustDo(t, dbs[(step+1)%2], "ZRANGE", "lb", 0, -1).([]any)
+		for _, q := range []int{0, len(all) / 3, len(all) / 2, len(all) - 1} {
+			for _, h := range dbs {
+				if got := mustDo(t, h, "ZRANK", "lb", all[q]); got != int64(q) {
+					t.Fatalf("step %d: ZRANK %v = %v, want %d", step, all[q], got, q)
+				}
+			}
+		}
+		keys := mustDo(t, dbs[step%2], "KEYS", "*").([]any)
+		for _, h := range dbs {
+			if got := mustDo(t, h, "DBSIZE"); got != int64(len(keys)) {
+				t.Fatalf("step %d: DBSIZE %v, KEYS has %d", step, got, len(keys))
+			}
+		}
+	}
+}
