@@ -353,12 +353,8 @@ func (t *tree) len() int { return t.count }
 // hash's record in a run of pushes, the key counters) is often in a hint,
 // which spares the descent.
 func (t *tree) get(k []byte) (item, bool) {
-	for _, h := range &t.hints {
-		if h.x != nil && h.i < h.x.n {
-			if it := h.x.s[h.i].it; bytes.Equal(it.key(), k) {
-				return it, true
-			}
-		}
+	if s := t.hinted(k); s != nil {
+		return s.it, true
 	}
 	x := t.root
 	for !x.leaf() {
@@ -384,35 +380,39 @@ func (t *tree) hint(x *node, i int) {
 // and save with the page's previous bytes appended, for the undo log. The
 // item's key is unchanged, so a separator sharing the item stays valid.
 func (t *tree) overwrite(k, page, save []byte) (item, []byte, bool) {
-	for _, h := range &t.hints {
-		if h.x == nil || h.i >= h.x.n {
-			continue
-		}
-		it := h.x.s[h.i].it
-		hk, pg := it.parts()
-		if !bytes.Equal(hk, k) {
-			continue
-		}
-		if len(pg) != len(page) {
-			break
-		}
-		save = append(save, pg...)
-		copy(pg, page)
-		return it, save, true
+	s := t.hinted(k)
+	if s == nil {
+		return item{}, save, false
 	}
-	return item{}, save, false
+	pg := s.it.page()
+	if len(pg) != len(page) {
+		return item{}, save, false
+	}
+	save = append(save, pg...)
+	copy(pg, page)
+	return s.it, save, true
+}
+
+// hinted returns the slot holding key k when a hint points at it, else
+// nil. A hint is checked before use: its slot must be in range and hold
+// the key (a leaf dropped from the tree has n == 0).
+func (t *tree) hinted(k []byte) *slot {
+	for _, h := range &t.hints {
+		if h.x != nil && h.i < h.x.n {
+			if s := &h.x.s[h.i]; bytes.Equal(s.it.key(), k) {
+				return s
+			}
+		}
+	}
+	return nil
 }
 
 // set inserts it, or replaces the item with its key: old is the item
 // replaced.
 func (t *tree) set(it item) (old item, existed bool) {
-	k := it.key()
-	for _, h := range &t.hints {
-		if h.x != nil && h.i < h.x.n && bytes.Equal(h.x.s[h.i].it.key(), k) {
-			old = h.x.s[h.i].it
-			h.x.s[h.i].it = it
-			return old, true
-		}
+	if s := t.hinted(it.key()); s != nil {
+		old, s.it = s.it, it
+		return old, true
 	}
 	old, existed, right, sep := t.insert(t.root, it)
 	if right != nil {
