@@ -12,6 +12,7 @@ package core
 //	'e' id(8) 's' sortable(8) member  -> empty ("\x01" when the score is -0)
 //	'e' id(8) 'x'                     -> empty: Redis would hold it as a skiplist
 //	'e' id(8) 'r' bound               -> rank chunk count (large sets: zsets_rank.go)
+//	'e' id(8) 'q'                     -> rank chunks' generation (large sets)
 //
 // sortable(f) maps a float64 to 8 bytes that sort in numeric order: the
 // sign bit is flipped for positive numbers, every bit for negative ones

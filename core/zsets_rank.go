@@ -30,7 +30,10 @@ import (
 	"sort"
 )
 
-const zsRank = 'r'
+const (
+	zsRank    = 'r' // 'e' id 'r' bound -> the chunk's count
+	zsRankGen = 'q' // 'e' id 'q' -> the chunks' generation; present while the set has chunks
+)
 
 // The chunk sizes (variables, so that tests can make them small).
 var (
@@ -56,15 +59,19 @@ func zChunkKey(buf []byte, id uint64, bound []byte) []byte {
 	return append(buf, bound...)
 }
 
+// zGenKey is the key of zset id's chunk generation.
+func zGenKey(buf []byte, id uint64) []byte {
+	return append(elemKey(buf, id, nil), zsRankGen)
+}
+
 // zIndexSuffix is an index entry's suffix: what follows 'e' id 's'.
 func zIndexSuffix(buf []byte, score float64, member []byte) []byte {
 	return append(appendSortable(buf, score), member...)
 }
 
 // zChunked reports whether zset id keeps chunks, and their generation (a
-// random number the first chunk's page carries beside its count, new at
-// every change of the bounds); the answer is remembered for the rest of
-// the command.
+// random number, new at every change of the bounds); the answer is
+// remembered for the rest of the command.
 func (c *Ctx) zChunked(id uint64) (bool, error) {
 	if c.zck.id == id && c.zck.known {
 		return c.zck.on, nil
@@ -73,24 +80,21 @@ func (c *Ctx) zChunked(id uint64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	c.ckey = zChunkKey(c.ckey[:0], id, nil)
+	c.ckey = zGenKey(c.ckey[:0], id)
 	v, ok, err := tx.Get(c.ckey)
 	if err != nil {
 		return false, err
 	}
 	c.zck.id, c.zck.known, c.zck.on, c.zck.gen = id, true, ok, 0
-	if ok && len(v) == 16 {
-		c.zck.gen = binary.BigEndian.Uint64(v[8:])
+	if ok && len(v) == 8 {
+		c.zck.gen = binary.BigEndian.Uint64(v)
 	}
 	return ok, nil
 }
 
-func putCount(n int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(n)) }
-
-// getCount decodes a chunk's count (the first chunk's page has its
-// generation after it).
+// getCount decodes a chunk's count.
 func getCount(v []byte) int64 {
-	if len(v) < 8 {
+	if len(v) != 8 {
 		return 0
 	}
 	return int64(binary.BigEndian.Uint64(v))
@@ -156,9 +160,9 @@ func (c *Ctx) zChunkAt(id uint64, pos []byte) (bound []byte, n int64, err error)
 }
 
 // zSetBounds records a change of zset id's bounds: bound added (or, with
-// drop, removed). It gives the chunks a new generation, written with the
-// first chunk's count n0, and keeps the engine's bounds in step.
-func (c *Ctx) zSetBounds(id uint64, bound []byte, drop bool, n0 int64) error {
+// drop, removed). It gives the chunks a new generation and keeps the
+// engine's bounds in step.
+func (c *Ctx) zSetBounds(id uint64, bound []byte, drop bool) error {
 	b, err := c.zBoundsOf(id)
 	if err != nil {
 		return err
@@ -170,32 +174,20 @@ func (c *Ctx) zSetBounds(id uint64, bound []byte, drop bool, n0 int64) error {
 		b.bounds = slices.Insert(b.bounds, i, bound)
 	}
 	b.gen = c.E.rng.Uint64()
-	c.zck.gen = b.gen
-	return c.zPutFirst(id, n0)
+	return c.zPutGen(id, b.gen)
 }
 
-// zPutFirst writes the first chunk's page: count n and the generation.
-func (c *Ctx) zPutFirst(id uint64, n int64) error {
+// zPutGen stores gen as zset id's chunk generation.
+func (c *Ctx) zPutGen(id uint64, gen uint64) error {
 	tx, err := c.Tx()
 	if err != nil {
 		return err
 	}
-	c.ckey = zChunkKey(c.ckey[:0], id, nil)
+	c.zck.gen = gen
+	c.ckey = zGenKey(c.ckey[:0], id)
 	k := len(c.ckey)
-	c.ckey = binary.BigEndian.AppendUint64(c.ckey, uint64(n))
-	c.ckey = binary.BigEndian.AppendUint64(c.ckey, c.zck.gen)
+	c.ckey = binary.BigEndian.AppendUint64(c.ckey, gen)
 	return tx.Put(c.ckey[:k], c.ckey[k:])
-}
-
-// zFirstCount returns the first chunk's count.
-func (c *Ctx) zFirstCount(id uint64) (int64, error) {
-	tx, err := c.Tx()
-	if err != nil {
-		return 0, err
-	}
-	c.ckey = zChunkKey(c.ckey[:0], id, nil)
-	v, _, err := tx.Get(c.ckey)
-	return getCount(v), err
 }
 
 // zChunkAdd counts delta more entries in the chunk of zset id holding pos
@@ -239,14 +231,10 @@ func (c *Ctx) zChunkSet(id uint64, bound []byte, n int64) error {
 		if err := c.zChunkPut(id, bound, n/2); err != nil {
 			return err
 		}
-		if err := tx.Put(zChunkKey(nil, id, mid), putCount(n-n/2)); err != nil {
+		if err := c.zChunkPut(id, mid, n-n/2); err != nil {
 			return err
 		}
-		n0, err := c.zFirstCount(id)
-		if err != nil {
-			return err
-		}
-		return c.zSetBounds(id, mid, false, n0)
+		return c.zSetBounds(id, mid, false)
 	case n < zChunkMin && len(bound) > 0:
 		// Join the previous chunk (which may then split).
 		b, err := c.zBoundsOf(id)
@@ -270,11 +258,7 @@ func (c *Ctx) zChunkSet(id uint64, bound []byte, n int64) error {
 		if err := tx.Delete(zChunkKey(nil, id, bound)); err != nil {
 			return err
 		}
-		n0, err := c.zFirstCount(id)
-		if err != nil {
-			return err
-		}
-		if err := c.zSetBounds(id, bound, true, n0); err != nil {
+		if err := c.zSetBounds(id, bound, true); err != nil {
 			return err
 		}
 		return c.zChunkSet(id, prev, pn+n)
@@ -282,12 +266,8 @@ func (c *Ctx) zChunkSet(id uint64, bound []byte, n int64) error {
 	return c.zChunkPut(id, bound, n)
 }
 
-// zChunkPut writes the count of the chunk at bound (the first chunk's
-// with the generation).
+// zChunkPut writes the count of the chunk at bound.
 func (c *Ctx) zChunkPut(id uint64, bound []byte, n int64) error {
-	if len(bound) == 0 {
-		return c.zPutFirst(id, n)
-	}
 	tx, err := c.Tx()
 	if err != nil {
 		return err
@@ -312,14 +292,10 @@ func (c *Ctx) zResize(r, prev *Record) error {
 	if on, err := c.zChunked(id); on || err != nil {
 		return err
 	}
-	tx, err := c.Tx()
-	if err != nil {
-		return err
-	}
 	size := (zChunkMax + zChunkMin) / 2
 	var bounds [][]byte
 	var counts []int64
-	err = c.zScan(id, nil, nil, false, func(m []byte, s float64) bool {
+	err := c.zScan(id, nil, nil, false, func(m []byte, s float64) bool {
 		if len(counts) == 0 || counts[len(counts)-1] == size {
 			b := []byte{}
 			if len(counts) > 0 {
@@ -342,14 +318,14 @@ func (c *Ctx) zResize(r, prev *Record) error {
 		counts[k-2] += counts[k-1]
 		bounds, counts = bounds[:k-1], counts[:k-1]
 	}
-	c.zck.id, c.zck.known, c.zck.on, c.zck.gen = id, true, true, c.E.rng.Uint64()
-	for i, b := range bounds[1:] {
-		if err := tx.Put(zChunkKey(nil, id, b), putCount(counts[i+1])); err != nil {
+	for i, b := range bounds {
+		if err := c.zChunkPut(id, b, counts[i]); err != nil {
 			return err
 		}
 	}
+	c.zck.id, c.zck.known, c.zck.on = id, true, true
 	delete(c.E.zbounds, id)
-	return c.zPutFirst(id, counts[0])
+	return c.zPutGen(id, c.E.rng.Uint64())
 }
 
 // zRankOf returns the number of entries of zset id whose index suffix is
@@ -495,6 +471,7 @@ func (c *Ctx) zDropChunks(id uint64) error {
 	}); err != nil {
 		return err
 	}
+	keys = append(keys, zGenKey(nil, id))
 	for _, k := range keys {
 		if err := tx.Delete(k); err != nil {
 			return err

@@ -49,6 +49,9 @@ func checkChunks(t *testing.T, e *Engine, where string) (chunks int) {
 			counts = append(counts, getCount(v))
 			return true
 		})
+		if _, gen, _ := tx.Get(zGenKey(nil, r.ID)); gen != (len(bounds) > 0) {
+			t.Fatalf("%s: %d chunks, generation present %v", where, len(bounds), gen)
+		}
 		if len(bounds) == 0 {
 			if r.Count >= zChunkBuild {
 				t.Fatalf("%s: a set of %d members without chunks", where, r.Count)
