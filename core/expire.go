@@ -283,30 +283,40 @@ func (e *Engine) housekeepingDue(now int64) (bool, error) {
 	return false, nil
 }
 
+// due is an expiry index entry: a key and when it is due.
+type due struct {
+	at  int64
+	key []byte
+}
+
+// dueEntries returns up to limit (all when limit < 0) of physical
+// database db's expiry index entries due by now, soonest first. An entry
+// may be stale: its record's expiry is then another (or it has none).
+func (c *Ctx) dueEntries(tx store.Tx, db uint32, limit int) ([]due, error) {
+	p := appendDB([]byte{prefixExpire}, db)
+	end := binary.BigEndian.AppendUint64(cloneBytes(p), uint64(c.Now+1))
+	var list []due
+	err := tx.Scan(p, end, false, func(k, _ []byte) bool {
+		if len(k) < len(p)+8 {
+			return true
+		}
+		list = append(list, due{int64(binary.BigEndian.Uint64(k[len(p):])), cloneBytes(k[len(p)+8:])})
+		return limit < 0 || len(list) < limit
+	})
+	return list, err
+}
+
 // expireDue deletes up to budget keys due by now, in every live database.
 func (c *Ctx) expireDue(budget int) (int, error) {
 	tx := c.tx
 	seen := map[uint32]bool{}
 	expired := 0
-	type due struct {
-		at  int64
-		key []byte
-	}
 	for _, db := range c.E.dbmap {
 		if seen[db] || budget <= 0 {
 			continue
 		}
 		seen[db] = true
-		p := appendDB([]byte{prefixExpire}, db)
-		end := binary.BigEndian.AppendUint64(cloneBytes(p), uint64(c.Now+1))
-		var list []due
-		err := tx.Scan(p, end, false, func(k, _ []byte) bool {
-			if len(k) < len(p)+8 {
-				return true
-			}
-			list = append(list, due{int64(binary.BigEndian.Uint64(k[len(p):])), cloneBytes(k[len(p)+8:])})
-			return len(list) < budget
-		})
+		list, err := c.dueEntries(tx, db, budget)
 		if err != nil {
 			return expired, err
 		}

@@ -153,19 +153,8 @@ func (c *Ctx) liveKeyStats(db uint32) (keyStats, error) {
 	if err != nil {
 		return k, err
 	}
-	p := appendDB([]byte{prefixExpire}, db)
-	end := binary.BigEndian.AppendUint64(cloneBytes(p), uint64(c.Now+1))
-	type due struct {
-		at  int64
-		key []byte
-	}
-	var list []due
-	if err := tx.Scan(p, end, false, func(key, _ []byte) bool {
-		if len(key) >= len(p)+8 {
-			list = append(list, due{int64(binary.BigEndian.Uint64(key[len(p):])), cloneBytes(key[len(p)+8:])})
-		}
-		return true
-	}); err != nil {
+	list, err := c.dueEntries(tx, db, -1)
+	if err != nil {
 		return k, err
 	}
 	var kb []byte
