@@ -138,9 +138,7 @@ func zMemberKey(buf []byte, id uint64, member []byte) []byte {
 // zIndexKey is the store key of member's entry in zset id's score index.
 func zIndexKey(buf []byte, id uint64, score float64, member []byte) []byte {
 	buf = elemKey(buf, id, nil)
-	buf = append(buf, zsIndex)
-	buf = appendSortable(buf, score)
-	return append(buf, member...)
+	return zIndexSuffix(append(buf, zsIndex), score, member)
 }
 
 // zEntry is a member and its score, copied out of the store.
