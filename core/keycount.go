@@ -76,18 +76,18 @@ func decodeKeyStats(p []byte) (keyStats, bool) {
 }
 
 // storedKeyStats returns db's counters from their page, or counted from
-// its records when the page is missing (stored reports which).
-func (c *Ctx) storedKeyStats(tx store.Tx, db uint32) (k keyStats, stored bool, err error) {
+// its records when the page is missing.
+func (c *Ctx) storedKeyStats(tx store.Tx, db uint32) (k keyStats, err error) {
 	c.ckey = countsKey(c.ckey[:0], db)
 	p, ok, err := tx.Get(c.ckey)
 	if err != nil {
-		return k, false, err
+		return k, err
 	}
 	if ok {
 		if k, ok = decodeKeyStats(p); !ok {
-			return k, false, corruptError{[]byte("key counters")}
+			return k, corruptError{[]byte("key counters")}
 		}
-		return k, true, nil
+		return k, nil
 	}
 	pfx := appendDB([]byte{prefixKey}, db)
 	var ferr error
@@ -103,7 +103,7 @@ func (c *Ctx) storedKeyStats(tx store.Tx, db uint32) (k keyStats, stored bool, e
 	if err == nil {
 		err = ferr
 	}
-	return k, false, err
+	return k, err
 }
 
 // countKey updates db's counters for a record write: prev is the record
@@ -125,7 +125,7 @@ func (c *Ctx) countKey(db uint32, prev, r *Record) error {
 	if err != nil {
 		return err
 	}
-	k, _, err := c.storedKeyStats(tx, db)
+	k, err := c.storedKeyStats(tx, db)
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func (c *Ctx) liveKeyStats(db uint32) (keyStats, error) {
 	if err != nil {
 		return keyStats{}, err
 	}
-	k, _, err := c.storedKeyStats(tx, db)
+	k, err := c.storedKeyStats(tx, db)
 	if err != nil {
 		return k, err
 	}
